@@ -1,0 +1,120 @@
+"""Answers from the knowledge base: services of a category, a person to talk to, emergency."""
+import logging
+from typing import Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.context import current_language
+from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons
+from bot.texts import text
+from knowledge import queries
+from knowledge.db import session_scope
+from knowledge.taxonomy import load_taxonomy
+
+logger = logging.getLogger(__name__)
+MAX_ENTRIES = 3
+
+
+def asked_intent(tracker: Tracker) -> Optional[str]:
+    """The category (or ask_human) the user asked about, skipping the reply with the city."""
+    wanted = set(load_taxonomy().categories) | {"ask_human"}
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent in wanted:
+                return intent
+    return None
+
+
+def say_unavailable(dispatcher: CollectingDispatcher, language: str) -> None:
+    """The knowledge base cannot be read: never leave the user without an answer."""
+    dispatcher.utter_message(text=text("temporarily_unavailable", language))
+
+
+class ActionAnswer(Action):
+    """Lists the best entries of the asked category in the user's city."""
+
+    def name(self) -> Text:
+        return "action_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language = current_language(tracker)
+        city_id = tracker.get_slot("city")
+        intent = asked_intent(tracker)
+        if intent is None or city_id is None:
+            dispatcher.utter_message(text=text("category_prompt", language), buttons=theme_buttons(language))
+            return []
+        try:
+            if intent == "ask_human":
+                self._human_contact(dispatcher, city_id, language)
+            else:
+                self._services(dispatcher, city_id, intent, language)
+        except SQLAlchemyError:
+            logger.exception("knowledge base unavailable while answering %s", intent)
+            say_unavailable(dispatcher, language)
+        return []
+
+    def _services(self, dispatcher, city_id: str, category: str, language: str) -> None:
+        with session_scope() as session:
+            city = queries.get_city(session, city_id)
+            entries = queries.services_for(session, city_id, category, limit=MAX_ENTRIES)
+            total = queries.count_services(session, city_id, category)
+            queries.record_question(session, city_id, language, category)
+            rendered = [render_entry(e, language, city) for e in entries]
+        names = {"category": text(f"category_{category}", language), "city": city_name(city_id)}
+        related = category_buttons(load_taxonomy().related_categories(category), language)
+        if not rendered:
+            dispatcher.utter_message(text=text("no_services", language, **names), buttons=theme_buttons(language))
+            return
+        dispatcher.utter_message(text=text("services_intro", language, **names))
+        for message in rendered:
+            dispatcher.utter_message(text=message)
+        if total > len(rendered):
+            dispatcher.utter_message(text=text("more_results", language, count=total - len(rendered)))
+        dispatcher.utter_message(text=text("related", language), buttons=related)
+
+    def _human_contact(self, dispatcher, city_id: str, language: str) -> None:
+        with session_scope() as session:
+            city = queries.get_city(session, city_id)
+            contact = queries.human_contact(session, city_id)
+            rendered = render_entry(contact, language, city) if contact else None
+        if rendered is None:
+            dispatcher.utter_message(text=text("ask_human_missing", language, city=city_name(city_id)))
+            return
+        dispatcher.utter_message(text=text("ask_human", language))
+        dispatcher.utter_message(text=rendered)
+
+
+class ActionEmergency(Action):
+    """112 first, always; then the city's urgent numbers when the city is known."""
+
+    def name(self) -> Text:
+        return "action_emergency"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language = current_language(tracker)
+        dispatcher.utter_message(text=text("emergency", language))
+        city_id = tracker.get_slot("city")
+        if not city_id:
+            return []
+        try:
+            with session_scope() as session:
+                city = queries.get_city(session, city_id)
+                entries = queries.services_for(session, city_id, "emergency", limit=6)
+                queries.record_question(session, city_id, language, "emergency")
+                numbers = [self._line(e, language, city) for e in entries if e.phone]
+        except SQLAlchemyError:
+            logger.exception("knowledge base unavailable during an emergency answer")
+            return []  # 112 has been said; that is what matters most
+        if numbers:
+            dispatcher.utter_message(
+                text="\n".join([text("emergency_city", language, city=city_name(city_id)), *numbers])
+            )
+        return []
+
+    @staticmethod
+    def _line(entry, language: str, city) -> str:
+        entry_text, _ = pick_text(entry, language, city)
+        return f"{entry.phone}: {entry_text.name if entry_text else entry.id}"

@@ -1,0 +1,95 @@
+"""The conversation's language and city, kept in slots and updated on every user message.
+
+Language, strongest first: an explicit choice (the choose_language intent, a language
+button, Telegram's /language, the REST/widget `metadata.language`) which then sticks until
+the user chooses again; a confident detection of this message; the language the
+conversation already has; the channel's hint (`metadata.language_hint`); English.
+City: a city named in this message; the city the conversation already has; the channel's
+city (`metadata.city`: widget attribute, Telegram deep link).
+"""
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge.taxonomy import load_taxonomy
+
+DETECTION_CONFIDENCE = 0.6  # below this, a message does not change the conversation's language
+
+
+def metadata_of(tracker: Tracker) -> Dict[str, Any]:
+    metadata = (tracker.latest_message or {}).get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
+    return next(tracker.get_latest_entity_values(entity), None)
+
+
+def explicit_language(tracker: Tracker) -> Optional[str]:
+    languages = load_taxonomy().languages
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    chosen = latest_entity(tracker, "language_choice")
+    if intent == "choose_language" and chosen in languages:
+        return chosen
+    requested = metadata_of(tracker).get("language")
+    return requested if isinstance(requested, str) and requested in languages else None
+
+
+def resolve_language(tracker: Tracker) -> (str, bool):
+    """(language, locked) for the conversation after the latest message."""
+    languages = load_taxonomy().languages
+    current = tracker.get_slot("language")
+    locked = bool(tracker.get_slot("language_locked"))
+    chosen = explicit_language(tracker)
+    if chosen:
+        return chosen, True
+    if locked and current in languages:
+        return current, True
+    detected = (tracker.latest_message or {}).get("language") or {}
+    code, confidence = detected.get("code"), detected.get("confidence") or 0.0
+    if code in languages and confidence >= DETECTION_CONFIDENCE:
+        return code, False
+    if current in languages:
+        return current, False
+    hint = metadata_of(tracker).get("language_hint")
+    if hint in languages:
+        return hint, False
+    return (code if code in languages else "en"), False
+
+
+def resolve_city(tracker: Tracker) -> Optional[str]:
+    cities = load_taxonomy().cities
+    named = latest_entity(tracker, "city")
+    if named in cities:
+        return named
+    current = tracker.get_slot("city")
+    if current in cities:
+        return current
+    from_channel = metadata_of(tracker).get("city")
+    return from_channel if isinstance(from_channel, str) and from_channel in cities else None
+
+
+def current_language(tracker: Tracker) -> str:
+    language = tracker.get_slot("language")
+    return language if language in load_taxonomy().languages else "en"
+
+
+class ActionUpdateContext(Action):
+    """Custom slot mapping for city, language and language_locked (runs on every message)."""
+
+    def name(self) -> Text:
+        return "action_update_context"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language, locked = resolve_language(tracker)
+        city = resolve_city(tracker)
+        events = []
+        if language != tracker.get_slot("language"):
+            events.append(SlotSet("language", language))
+        if locked != bool(tracker.get_slot("language_locked")):
+            events.append(SlotSet("language_locked", locked))
+        if city != tracker.get_slot("city"):
+            events.append(SlotSet("city", city))
+        return events

@@ -1,0 +1,152 @@
+"""The bot's conversational replies: greeting, help, city, language, small talk, fallback."""
+import logging
+from typing import Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.context import current_language, latest_entity
+from actions.rendering import (
+    category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons,
+)
+from bot.scrubbing import scrub
+from bot.texts import text
+from knowledge import queries
+from knowledge.db import session_scope
+from knowledge.taxonomy import load_taxonomy
+
+logger = logging.getLogger(__name__)
+SMALL_TALK = {"goodbye", "thank", "affirm", "deny", "bot_challenge"}
+
+
+def known_cities() -> str:
+    return ", ".join(c.name for c in load_taxonomy().cities.values())
+
+
+class ActionGreet(Action):
+    def name(self) -> Text:
+        return "action_greet"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language = current_language(tracker)
+        dispatcher.utter_message(text=text("greet", language), buttons=theme_buttons(language))
+        return []
+
+
+class ActionHelp(Action):
+    """Help shows the four themes; a theme button shows that theme's categories."""
+
+    def name(self) -> Text:
+        return "action_help"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language = current_language(tracker)
+        theme = latest_entity(tracker, "theme")
+        taxonomy = load_taxonomy()
+        if theme in taxonomy.themes:
+            dispatcher.utter_message(
+                text=text(f"theme_{theme}", language),
+                buttons=category_buttons(taxonomy.categories_of_theme(theme), language),
+            )
+        else:
+            dispatcher.utter_message(text=text("help", language), buttons=theme_buttons(language))
+        return []
+
+
+class ActionAskCity(Action):
+    """The city form's question; says so when the user named a city we do not know."""
+
+    def name(self) -> Text:
+        return "action_ask_city"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language = current_language(tracker)
+        asked_before = tracker.get_slot("requested_slot") == "city"
+        if asked_before:
+            message = text("city_unknown", language, cities=known_cities())
+        else:
+            message = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
+        dispatcher.utter_message(text=message, buttons=city_buttons())
+        return []
+
+
+class ActionConfirmCity(Action):
+    def name(self) -> Text:
+        return "action_confirm_city"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language = current_language(tracker)
+        city = tracker.get_slot("city")
+        if city and latest_entity(tracker, "city"):
+            dispatcher.utter_message(
+                text=f"{text('city_set', language, city=city_name(city))} {text('category_prompt', language)}",
+                buttons=theme_buttons(language),
+            )
+        else:
+            dispatcher.utter_message(text=text("city_unknown", language, cities=known_cities()), buttons=city_buttons())
+        return []
+
+
+class ActionChooseLanguage(Action):
+    def name(self) -> Text:
+        return "action_choose_language"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        chosen = latest_entity(tracker, "language_choice")
+        if chosen in load_taxonomy().languages:
+            dispatcher.utter_message(text=text("language_set", chosen))
+            return []
+        dispatcher.utter_message(text=text("language_prompt", current_language(tracker)), buttons=language_buttons())
+        return []
+
+
+class ActionSmallTalk(Action):
+    def name(self) -> Text:
+        return "action_small_talk"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in SMALL_TALK:
+            dispatcher.utter_message(text=text(intent, current_language(tracker)))
+        return []
+
+
+class ActionFallback(Action):
+    """Not understood or out of scope: try the knowledge base's text search, else say so
+    honestly, offer the themes and a person, and log the question (scrubbed) for staff."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language = current_language(tracker)
+        message = tracker.latest_message or {}
+        question = message.get("text") or ""
+        intent = message.get("intent") or {}
+        city_id = tracker.get_slot("city")
+        found = []
+        try:
+            with session_scope() as session:
+                city = queries.get_city(session, city_id)
+                if intent.get("name") != "out_of_scope" and city is not None:
+                    found = [render_entry(e, language, city) for e in queries.search(session, city_id, question)]
+                if not found and question.strip():
+                    queries.record_unanswered(
+                        session, scrub(question), city_id, language,
+                        intent.get("name"), intent.get("confidence"),
+                    )
+        except SQLAlchemyError:
+            logger.exception("knowledge base unavailable in fallback")
+        if found:
+            for rendered in found:
+                dispatcher.utter_message(text=rendered)
+            dispatcher.utter_message(text=text("related", language), buttons=theme_buttons(language))
+            return []
+        dispatcher.utter_message(text=text("out_of_scope", language), buttons=theme_buttons(language))
+        dispatcher.utter_message(
+            text=text("question_logged", language),
+            buttons=[{"title": text("button_person", language), "payload": "/ask_human"}],
+        )
+        return [SlotSet("requested_slot", None)] if tracker.active_loop_name else []

@@ -1,0 +1,94 @@
+"""How a knowledge-base entry reads in the user's language, and the bot's buttons."""
+import json
+from datetime import datetime, timezone
+from typing import Dict, List, Optional
+
+from bot.texts import language_name, text
+from knowledge import opening_hours
+from knowledge.models import City, Entry
+from knowledge.taxonomy import load_taxonomy
+
+DAY_KEYS = {day: f"day_{day}" for day in opening_hours.DAYS}
+
+
+def pick_text(entry: Entry, language: str, city: Optional[City]):
+    """The entry's text in the user's language, else English, else the city's language.
+
+    Returns (EntryText, language it is in); None when the entry has no text at all.
+    """
+    texts = entry.texts_by_language()
+    local = list(city.local_languages) if city is not None else []
+    for code in [language, "en", *local, *sorted(texts)]:
+        if code in texts:
+            return texts[code], code
+    return None, None
+
+
+def render_entry(entry: Entry, language: str, city: Optional[City], now: datetime = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    entry_text, shown_in = pick_text(entry, language, city)
+    lines = [entry_text.name if entry_text else entry.id]
+    if entry_text and entry_text.description:
+        lines.append(entry_text.description)
+    if entry.address:
+        lines.append(f"{text('label_address', language)}: {entry.address}")
+    if entry.opening_hours:
+        lines.append(f"{text('label_hours', language)}: {format_hours(entry.opening_hours, language)}")
+        if city is not None:
+            state = opening_hours.is_open(entry.opening_hours, city.timezone, now)
+            lines.append(text("open_now" if state else "closed_now", language))
+    if entry.phone:
+        lines.append(f"{text('label_phone', language)}: {entry.phone}")
+    if entry.email:
+        lines.append(f"{text('label_email', language)}: {entry.email}")
+    if entry.website:
+        lines.append(f"{text('label_website', language)}: {entry.website}")
+    if entry.languages_spoken:
+        names = ", ".join(language_name(code) for code in entry.languages_spoken)
+        lines.append(f"{text('label_languages', language)}: {names}")
+    if entry.verified_on:
+        lines.append(text("verified_on", language, date=entry.verified_on.isoformat()))
+    else:
+        lines.append(text("not_verified", language))
+    if shown_in and shown_in != language:
+        lines.append(text("translation_missing", language, language=language_name(shown_in)))
+    return "\n".join(lines)
+
+
+def format_hours(hours: Dict[str, List[str]], language: str) -> str:
+    parts = []
+    for day in opening_hours.DAYS:
+        spans = hours.get(day)
+        if spans:
+            parts.append(f"{text(DAY_KEYS[day], language)} {', '.join(spans)}")
+    return "; ".join(parts) or text("closed_today", language)
+
+
+def city_name(city_id: str) -> str:
+    city = load_taxonomy().cities.get(city_id)
+    return city.name if city else city_id
+
+
+def category_buttons(categories: List[str], language: str) -> List[Dict[str, str]]:
+    return [{"title": text(f"category_{c}", language), "payload": f"/{c}"} for c in categories]
+
+
+def theme_buttons(language: str) -> List[Dict[str, str]]:
+    return [
+        {"title": text(f"theme_{theme}", language), "payload": "/help" + json.dumps({"theme": theme})}
+        for theme in load_taxonomy().themes
+    ]
+
+
+def language_buttons() -> List[Dict[str, str]]:
+    return [
+        {"title": language_name(code), "payload": "/choose_language" + json.dumps({"language_choice": code})}
+        for code in load_taxonomy().languages
+    ]
+
+
+def city_buttons() -> List[Dict[str, str]]:
+    return [
+        {"title": city.name, "payload": "/inform_city" + json.dumps({"city": city.id})}
+        for city in load_taxonomy().cities.values()
+    ]

@@ -1,0 +1,179 @@
+"""Language identification of short chat messages in the 12 supported languages.
+
+Plain langdetect is unreliable on "doctor?" or "darbs". This combines:
+1. script evidence: Greek letters are Greek; Arabic script is Arabic or Farsi (Persian-only
+   letters decide); Cyrillic is Ukrainian or Russian (і ї є ґ vs ы э ъ ё decide);
+   Latin letters with ā/ķ/ņ are Latvian, with ı/ğ/ş Turkish, with ñ/¿ Spanish;
+2. a character n-gram model trained on the project's own training sentences (NLU data and
+   the bot's texts), which knows the short words newcomers type;
+3. langdetect (seeded, so results repeat), restricted to the 12 languages, for longer text;
+4. a weak prior from the channel (Telegram's language_code, the widget page's language).
+Messages with nothing language-specific left once numbers, emoji, city names and words like
+"ok" are removed are *neutral*: confidence 0, so the conversation keeps its language.
+"""
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from bot.name_matching import fold
+
+LANGUAGES = ("en", "fr", "nl", "ar", "uk", "ru", "es", "it", "el", "lv", "fa", "tr")
+NEUTRAL_WORDS = frozenset(
+    "ok okay oke okey okk k kk yes no hi hello bye thanks thx sms taxi hotel bus covid "
+    "whatsapp telegram bot wifi internet email e-mail euro eur pdf id".split()
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+_NGRAM_SIZES = (1, 2, 3, 4)
+HINT_PRIOR = math.log(4.0)  # a channel hint counts like a few characters of evidence
+LANGDETECT_MIN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Detection:
+    code: str
+    confidence: float
+
+    def as_dict(self) -> Dict[str, object]:
+        return {"code": self.code, "confidence": round(self.confidence, 3)}
+
+
+def _script_candidates(text: str) -> Tuple[str, ...]:
+    """Languages the letters of the text allow, strongest evidence first."""
+    scripts = Counter()
+    for char in text:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        if name.startswith("GREEK"):
+            scripts["greek"] += 1
+        elif name.startswith("CYRILLIC"):
+            scripts["cyrillic"] += 1
+        elif name.startswith("ARABIC") or name.startswith("PERSIAN"):
+            scripts["arabic"] += 1
+        elif name.startswith("LATIN"):
+            scripts["latin"] += 1
+    if not scripts:
+        return ()
+    script = scripts.most_common(1)[0][0]
+    if script == "greek":
+        return ("el",)
+    if script == "cyrillic":
+        if re.search(r"[іїєґІЇЄҐ]", text):
+            return ("uk",)
+        if re.search(r"[ыэъёЫЭЪЁ]", text):
+            return ("ru",)
+        return ("uk", "ru")
+    if script == "arabic":
+        persian = len(re.findall(r"[پچژگکی]", text))
+        arabic = len(re.findall(r"[ةيكىأإؤ]", text))
+        if persian > arabic:
+            return ("fa",)
+        if arabic > persian:
+            return ("ar",)
+        return ("ar", "fa")
+    lowered = text.lower()
+    if re.search(r"[āēīūķļņģ]", lowered):
+        return ("lv",)
+    if re.search(r"[ığş]", lowered) or "İ" in text:
+        return ("tr",)
+    if re.search(r"[ñ¿¡]", lowered):
+        return ("es",)
+    return ("en", "fr", "nl", "es", "it", "lv", "tr")
+
+
+def _ngrams(word: str) -> Iterable[str]:
+    padded = f" {word} "
+    for size in _NGRAM_SIZES:
+        for i in range(len(padded) - size + 1):
+            yield padded[i : i + size]
+
+
+class NgramModel:
+    """Multinomial naive Bayes over character n-grams of words (accents kept)."""
+
+    def __init__(self, counts: Dict[str, Counter]):
+        self._log_probs: Dict[str, Dict[str, float]] = {}
+        self._unseen: Dict[str, float] = {}
+        vocabulary = set().union(*counts.values()) if counts else set()
+        for language, counter in counts.items():
+            total = sum(counter.values()) + len(vocabulary) + 1
+            self._log_probs[language] = {g: math.log((c + 1) / total) for g, c in counter.items()}
+            self._unseen[language] = math.log(1 / total)
+
+    @classmethod
+    def train(cls, sentences: Iterable[Tuple[str, str]]) -> "NgramModel":
+        counts: Dict[str, Counter] = defaultdict(Counter)
+        for text, language in sentences:
+            for word in _WORD.findall(text.lower()):
+                counts[language].update(_ngrams(word))
+        return cls(dict(counts))
+
+    def to_dict(self) -> Dict[str, object]:
+        return {"log_probs": self._log_probs, "unseen": self._unseen}
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, object]) -> "NgramModel":
+        model = cls({})
+        model._log_probs = data["log_probs"]
+        model._unseen = data["unseen"]
+        return model
+
+    def scores(self, words: List[str], languages: Iterable[str]) -> Dict[str, float]:
+        grams = [g for w in words for g in _ngrams(w)]
+        result = {}
+        for language in languages:
+            table = self._log_probs.get(language)
+            if table is None:
+                continue
+            unseen = self._unseen[language]
+            result[language] = sum(table.get(g, unseen) for g in grams) / max(1.0, math.sqrt(len(grams)))
+        return result
+
+
+class LanguageIdentifier:
+    def __init__(self, model: NgramModel, city_words: Iterable[str] = ()):
+        self._model = model
+        self._neutral = NEUTRAL_WORDS | {fold(w) for w in city_words}
+
+    def informative_words(self, text: str) -> List[str]:
+        words = [w.lower() for w in _WORD.findall(text or "")]
+        return [w for w in words if fold(w) not in self._neutral]
+
+    def detect(self, text: str, hint: Optional[str] = None) -> Detection:
+        words = self.informative_words(text[:2000])
+        if not words:
+            return Detection(hint if hint in LANGUAGES else "en", 0.0)
+        candidates = _script_candidates(" ".join(words))
+        if len(candidates) == 1:
+            return Detection(candidates[0], 0.99)
+        scores = self._model.scores(words, candidates)
+        if hint in scores:
+            scores[hint] += HINT_PRIOR
+        if len(words) >= LANGDETECT_MIN_WORDS:
+            for language, probability in _langdetect(" ".join(words), candidates).items():
+                scores[language] += 3.0 * math.log(max(probability, 1e-3))
+        return _best(scores)
+
+
+def _best(scores: Dict[str, float]) -> Detection:
+    top = max(scores.values())
+    weights = {lang: math.exp(score - top) for lang, score in scores.items()}
+    total = sum(weights.values())
+    code = max(weights, key=weights.get)
+    return Detection(code, weights[code] / total)
+
+
+def _langdetect(text: str, candidates: Tuple[str, ...]) -> Dict[str, float]:
+    """langdetect's probabilities over the candidate languages (seeded: repeatable)."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    try:
+        found = {r.lang: r.prob for r in detect_langs(text)}
+    except LangDetectException:
+        return {}
+    return {lang: found.get(lang, 0.0) for lang in candidates}

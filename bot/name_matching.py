@@ -1,0 +1,101 @@
+"""Finds city names and language names in any script, with spaCy's Matcher.
+
+Cities come from the taxonomy (names and aliases), language names from
+bot/locales/language_names.yml. Text is folded (lower case, accents removed) and matched
+with spaCy's Matcher on a blank multilingual tokenizer. The last word of a name may carry
+a short inflection ("Брюсселе", "Jelgavā", "Mechelen'de"), and Arabic-script names an
+attached preposition ("ببروكسل"). Entities: `city` and `language_choice`, whose values are
+the taxonomy ids.
+"""
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Text, Tuple
+
+import spacy
+import yaml
+from spacy.matcher import Matcher
+
+from knowledge.taxonomy import load_taxonomy
+
+LANGUAGE_NAMES_FILE = Path(__file__).with_name("locales") / "language_names.yml"
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+_ARABIC_PREFIXES = "بلوف"
+MIN_INFLECTABLE = 5  # shorter names must match exactly
+MAX_INFLECTION = 4
+
+
+def fold_with_offsets(text: str) -> Tuple[str, List[int]]:
+    """Lower-case, accent-free text, and for each folded char the index of its source char."""
+    folded, offsets = [], []
+    for index, char in enumerate(text):
+        for part in unicodedata.normalize("NFKD", char.lower()):
+            if not unicodedata.combining(part):
+                folded.append(part)
+                offsets.append(index)
+    return "".join(folded), offsets
+
+
+def fold(text: str) -> str:
+    return fold_with_offsets(text)[0]
+
+
+class NameMatcher:
+    """Matches names of things (city ids, language codes) in free text."""
+
+    def __init__(self, names: Dict[str, Dict[str, List[str]]]):
+        # names: {entity type: {value: [names...]}}
+        self._nlp = spacy.blank("xx")
+        self._matcher = Matcher(self._nlp.vocab)
+        self._labels: Dict[int, Tuple[str, str]] = {}
+        for entity, values in names.items():
+            for value, spellings in values.items():
+                key = f"{entity}:{value}"
+                patterns = [p for p in (self._pattern(s) for s in spellings) if p]
+                if patterns:
+                    self._matcher.add(key, patterns)
+                    self._labels[self._nlp.vocab.strings[key]] = (entity, value)
+
+    def _pattern(self, spelling: str) -> List[Dict[str, Any]]:
+        words = [t.text for t in self._nlp.make_doc(fold(spelling)) if not t.is_punct]
+        if not words:
+            return []
+        last = words[-1]
+        prefix = f"[{_ARABIC_PREFIXES}]?" if _ARABIC_SCRIPT.search(last) else ""
+        if len(last) >= MIN_INFLECTABLE:
+            tail = f"{re.escape(last[:-1])}\\w{{0,{MAX_INFLECTION}}}"
+        else:
+            tail = re.escape(last)
+        pattern = [{"LOWER": w} for w in words[:-1]]
+        pattern.append({"LOWER": {"REGEX": f"^{prefix}{tail}$"}})
+        return pattern
+
+    def find(self, text: str) -> List[Dict[str, Any]]:
+        folded, offsets = fold_with_offsets(text)
+        doc = self._nlp.make_doc(folded.replace("-", " ").replace("'", " ").replace("’", " "))
+        matches = {(start, end): match_id for match_id, start, end in self._matcher(doc)}
+        spans = spacy.util.filter_spans([doc[start:end] for start, end in matches])
+        found = []
+        for span in spans:
+            entity, value = self._labels[matches[(span.start, span.end)]]
+            start = offsets[span.start_char]
+            end = offsets[span.end_char - 1] + 1
+            found.append({"entity": entity, "value": value, "start": start, "end": end, "text": text[start:end]})
+        return found
+
+
+@lru_cache(maxsize=1)
+def default_matcher() -> NameMatcher:
+    taxonomy = load_taxonomy()
+    cities = {c.id: [c.id, c.name, *c.aliases] for c in taxonomy.cities.values()}
+    languages = {}
+    if LANGUAGE_NAMES_FILE.is_file():
+        languages = yaml.safe_load(LANGUAGE_NAMES_FILE.read_text(encoding="utf-8")) or {}
+    languages = {code: [str(n) for n in names] for code, names in languages.items() if code in taxonomy.languages}
+    return NameMatcher({"city": cities, "language_choice": languages})
+
+
+def find_cities(text: str) -> List[str]:
+    """City ids named in the text, in order of appearance."""
+    return [e["value"] for e in default_matcher().find(text) if e["entity"] == "city"]

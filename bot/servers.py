@@ -1,0 +1,129 @@
+"""Starting and stopping the assistant's servers as child processes.
+
+Used by `inclubot run` and by the tests, so that the tests start the servers exactly as a
+user does. Every server binds to INCLUBOT_HOST (127.0.0.1 unless configured otherwise).
+"""
+import ipaddress
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+from urllib.error import URLError
+from urllib.request import urlopen
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = PROJECT_ROOT / "models"
+BIN = Path(sys.executable).parent
+
+
+def bind_host() -> str:
+    return os.environ.get("INCLUBOT_HOST", "127.0.0.1")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    command: List[str]
+    health_url: str
+    env: Dict[str, str] = field(default_factory=dict)
+    log_path: Optional[Path] = None
+    process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "Server":
+        environment = {**os.environ, **self.env}
+        output = open(self.log_path, "ab") if self.log_path else None
+        self.process = subprocess.Popen(
+            self.command, cwd=PROJECT_ROOT, env=environment,
+            stdout=output, stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,  # Ctrl-C goes to us; we stop the children in order
+        )
+        return self
+
+    def wait_until_up(self, timeout: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.process.returncode}{self._log_hint()}")
+            try:
+                with urlopen(self.health_url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"{self.name} did not come up within {timeout:.0f} s{self._log_hint()}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def _log_hint(self) -> str:
+        return f" (see {self.log_path})" if self.log_path else ""
+
+
+def action_server(port: int, host: str = None, env: Dict[str, str] = None, log_path: Path = None) -> Server:
+    host = host or bind_host()
+    return Server(
+        name="action server",
+        command=[str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        health_url=f"http://{_client_host(host)}:{port}/health",
+        env={"SANIC_HOST": host, **(env or {})},
+        log_path=log_path,
+    )
+
+
+def rasa_server(
+    port: int, action_url: str, host: str = None, model: Path = MODELS_DIR,
+    env: Dict[str, str] = None, log_path: Path = None, extra_args: List[str] = (),
+) -> Server:
+    host = host or bind_host()
+    command = [
+        str(BIN / "rasa"), "run", "--enable-api", "--interface", host, "--port", str(port),
+        "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        *extra_args,
+    ]
+    token = os.environ.get("INCLUBOT_API_TOKEN")
+    if token:
+        command += ["--auth-token", token]
+    elif not is_loopback(host):
+        raise SystemExit(
+            f"The Rasa HTTP API would listen on {host} without a token. "
+            "Set INCLUBOT_API_TOKEN, or keep INCLUBOT_HOST=127.0.0.1."
+        )
+    return Server(
+        name="Rasa server",
+        command=command,
+        health_url=f"http://{_client_host(host)}:{port}/status" + (f"?token={token}" if token else ""),
+        env={"ACTION_SERVER_URL": action_url, **(env or {})},
+        log_path=log_path,
+    )
+
+
+def _client_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host

@@ -1,0 +1,1 @@
+"""The knowledge base: cities and their services, kept current by city staff."""

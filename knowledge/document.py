@@ -1,0 +1,331 @@
+"""Knowledge-base documents (YAML or JSON): parsing and validation with line numbers.
+
+A document is either one city file (knowledge/cities/FORMAT.md) or an export
+(`inclubot kb export`): {"cities": [...], "entries": [...]}. Both become a
+`KbDocument` once every error has been collected; nothing is written here.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from knowledge import opening_hours
+from knowledge.taxonomy import load_taxonomy
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,118}$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{1,30}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", re.IGNORECASE)
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+ENTRY_FIELDS = {
+    "id", "city", "category", "name", "description", "address", "latitude", "longitude",
+    "phone", "email", "website", "opening_hours", "languages_spoken", "source",
+    "verified_on", "active", "priority",
+}
+CITY_FIELDS = {"id", "city", "timezone", "human_contact"}
+
+
+class KbDocumentError(ValueError):
+    """Every problem found in a document, each as 'file:line: message'."""
+
+    def __init__(self, errors: List[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass
+class CityRecord:
+    id: str
+    timezone: str
+    human_contact: Optional[str] = None
+
+
+@dataclass
+class EntryRecord:
+    id: str
+    city: str
+    category: str
+    name: Dict[str, str]
+    description: Dict[str, str] = field(default_factory=dict)
+    address: Optional[str] = None
+    latitude: Optional[float] = None
+    longitude: Optional[float] = None
+    phone: Optional[str] = None
+    email: Optional[str] = None
+    website: Optional[str] = None
+    opening_hours: Optional[Dict[str, List[str]]] = None
+    languages_spoken: List[str] = field(default_factory=list)
+    source: Optional[str] = None
+    verified_on: Optional[date] = None
+    active: bool = True
+    priority: int = 0
+
+
+@dataclass
+class KbDocument:
+    cities: List[CityRecord]
+    entries: List[EntryRecord]
+
+
+# --- YAML with line numbers -------------------------------------------------------------
+
+class _LineDict(dict):
+    line = 0
+    key_lines: Dict[str, int] = {}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader whose mappings remember the line of each key, and refuse duplicates."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = key_node.value
+        if key in seen:
+            raise yaml.MarkedYAMLError(
+                "while reading a mapping", node.start_mark,
+                f"duplicate key {key!r}", key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    mapping = _LineDict(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = seen
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_of(mapping: Any, key: str = None) -> int:
+    if isinstance(mapping, _LineDict):
+        return mapping.key_lines.get(key, mapping.line) if key else mapping.line
+    return 0
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+def parse_document(data: bytes, filename: str = "<input>") -> KbDocument:
+    """Parse and validate a document; raise KbDocumentError listing every problem."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise KbDocumentError([f"{filename}: file is larger than {MAX_DOCUMENT_BYTES // 1024 // 1024} MB"])
+    if b"\x00" in data:
+        raise KbDocumentError([f"{filename}: this is a binary file, not YAML or JSON text"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise KbDocumentError([f"{filename}:{line}: not UTF-8 text (save the file as UTF-8)"])
+    if not text.strip():
+        raise KbDocumentError([f"{filename}: the file is empty"])
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        raise KbDocumentError([f"{filename}:{line}: not valid YAML/JSON: {error.problem}"])
+    except yaml.YAMLError as error:
+        raise KbDocumentError([f"{filename}: not valid YAML/JSON: {error}"])
+    return validate_document(raw, filename)
+
+
+def validate_document(raw: Any, filename: str = "<input>") -> KbDocument:
+    errors: List[str] = []
+
+    def error(line: int, message: str) -> None:
+        errors.append(f"{filename}:{line}: {message}")
+
+    if not isinstance(raw, dict):
+        raise KbDocumentError([f"{filename}:1: expected a mapping with 'city' and 'entries' (a city file) or 'cities' and 'entries' (an export)"])
+
+    if "cities" in raw:  # an export: several cities, each entry names its city
+        city_nodes = raw.get("cities")
+        if not isinstance(city_nodes, list):
+            error(_line_of(raw, "cities"), "'cities' must be a list")
+            city_nodes = []
+        city_fields, default_city = CITY_FIELDS, None
+    else:  # one city file: its top level holds the city's fields
+        city_nodes = [raw]
+        city_fields, default_city = CITY_FIELDS | {"entries"}, raw.get("city")
+    cities = [c for c in (_validate_city(node, city_fields, error) for node in city_nodes) if c]
+
+    entry_nodes = raw.get("entries")
+    if not isinstance(entry_nodes, list) or not entry_nodes:
+        error(_line_of(raw, "entries") or 1, "'entries' must be a non-empty list")
+        entry_nodes = []
+
+    entries: List[EntryRecord] = []
+    seen_ids: Dict[str, int] = {}
+    for node in entry_nodes:
+        record = _validate_entry(node, default_city, error)
+        if record is None:
+            continue
+        line = _line_of(node, "id")
+        if record.id in seen_ids:
+            error(line, f"entry id {record.id!r} is used twice (first on line {seen_ids[record.id]})")
+            continue
+        seen_ids[record.id] = line
+        entries.append(record)
+
+    known_cities = {c.id for c in cities}
+    for city in cities:
+        if city.human_contact and city.human_contact not in seen_ids:
+            errors.append(f"{filename}: city {city.id}: human_contact {city.human_contact!r} is not an entry in this file")
+    for record in entries:
+        if record.city not in known_cities and default_city is None:
+            errors.append(f"{filename}:{seen_ids[record.id]}: entry {record.id}: city {record.city!r} is not listed under 'cities'")
+
+    if errors:
+        raise KbDocumentError(errors)
+    return KbDocument(cities=cities, entries=entries)
+
+
+def _check_keys(node: Any, allowed: set, what: str, error) -> None:
+    if isinstance(node, dict):
+        for key in node:
+            if key not in allowed:
+                error(_line_of(node, key), f"unknown field {key!r} in {what} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _validate_city(node: Any, allowed: set, error) -> Optional[CityRecord]:
+    taxonomy = load_taxonomy()
+    if not isinstance(node, dict):
+        error(0, "each city must be a mapping with id and timezone")
+        return None
+    _check_keys(node, allowed, "city", error)
+    city_id = node.get("id") or node.get("city")
+    if city_id not in taxonomy.cities:
+        error(_line_of(node), f"unknown city {city_id!r}; known cities: {', '.join(taxonomy.cities)}")
+        return None
+    zone = node.get("timezone")
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        error(_line_of(node, "timezone"), f"city {city_id}: unknown time zone {zone!r} (e.g. Europe/Brussels)")
+        return None
+    contact = node.get("human_contact")
+    if contact is not None and not isinstance(contact, str):
+        error(_line_of(node, "human_contact"), "human_contact must be an entry id")
+        return None
+    return CityRecord(id=city_id, timezone=str(zone), human_contact=contact)
+
+
+def _validate_entry(node: Any, default_city: Optional[str], error) -> Optional[EntryRecord]:
+    taxonomy = load_taxonomy()
+    if not isinstance(node, dict):
+        error(0, "each entry must be a mapping (id, category, name, ...)")
+        return None
+    found: List[str] = []
+
+    def problem(key: Optional[str], message: str) -> None:
+        found.append(message)
+        error(_line_of(node, key), f"entry {node.get('id', '?')}: {message}")
+
+    for key in node:
+        if key not in ENTRY_FIELDS:
+            problem(key, f"unknown field {key!r} (allowed: {', '.join(sorted(ENTRY_FIELDS))})")
+
+    entry_id = node.get("id")
+    if not isinstance(entry_id, str) or not ENTRY_ID.match(entry_id):
+        problem("id", "id must be lowercase letters, digits and '-' (e.g. schaerbeek-cpas)")
+    city = node.get("city", default_city)
+    if default_city is not None and node.get("city") not in (None, default_city):
+        problem("city", f"entry is in city {node.get('city')!r} but the file is for {default_city!r}")
+    if city not in taxonomy.cities:
+        problem("city", f"unknown city {city!r}")
+    category = node.get("category")
+    if category not in taxonomy.categories:
+        problem("category", f"unknown category {category!r}; categories: {', '.join(taxonomy.categories)}")
+
+    name = _texts(node, "name", problem, required=True)
+    description = _texts(node, "description", problem, required=False)
+
+    def optional_text(key: str, pattern: Optional[re.Pattern], hint: str) -> Optional[str]:
+        value = node.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, (str, int)) or (pattern and not pattern.match(str(value).strip())):
+            problem(key, f"{key} {value!r} is not valid: {hint}")
+            return None
+        return str(value).strip()
+
+    address = optional_text("address", None, "text")
+    phone = optional_text("phone", PHONE, "digits, spaces and an optional leading +, e.g. +32 2 123 45 67 or 112")
+    email = optional_text("email", EMAIL, "like info@example.org")
+    website = optional_text("website", WEBSITE, "a full address starting with https://")
+    source = optional_text("source", None, "text")
+
+    latitude, longitude = node.get("latitude"), node.get("longitude")
+    if (latitude is None) != (longitude is None):
+        problem("latitude", "give both latitude and longitude, or neither")
+    for key, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > limit):
+            problem(key, f"{key} must be a number between -{limit} and {limit}")
+
+    hours = node.get("opening_hours")
+    for message in opening_hours.validate(hours):
+        problem("opening_hours", message)
+
+    spoken = node.get("languages_spoken") or []
+    if not isinstance(spoken, list) or not all(isinstance(c, str) and LANGUAGE_CODE.match(c) for c in spoken):
+        problem("languages_spoken", "languages_spoken must be a list of language codes like [fr, nl, ar]")
+
+    verified = node.get("verified_on")
+    if verified is not None:
+        if isinstance(verified, str):
+            try:
+                verified = date.fromisoformat(verified)
+            except ValueError:
+                verified = "bad"
+        if not isinstance(verified, date):
+            problem("verified_on", "verified_on must be a date like 2026-03-31, or empty")
+        elif verified > date.today():
+            problem("verified_on", "verified_on is in the future")
+
+    active = node.get("active", True)
+    if not isinstance(active, bool):
+        problem("active", "active must be true or false")
+    priority = node.get("priority", 0)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        problem("priority", "priority must be a whole number")
+
+    if found:
+        return None
+    return EntryRecord(
+        id=entry_id, city=city, category=category, name=name, description=description,
+        address=address, latitude=latitude, longitude=longitude, phone=phone, email=email,
+        website=website, opening_hours=hours or None, languages_spoken=list(spoken),
+        source=source, verified_on=verified, active=active, priority=priority,
+    )
+
+
+def _texts(node: dict, key: str, problem, required: bool) -> Dict[str, str]:
+    """A {language: text} mapping, with language codes from the taxonomy."""
+    value = node.get(key)
+    if value is None:
+        if required:
+            problem(None, f"{key} is missing (give it at least in English: {key}: {{en: ...}})")
+        return {}
+    if not isinstance(value, dict):
+        problem(key, f"{key} must map language codes to text, e.g. {key}: {{en: ..., fr: ...}}")
+        return {}
+    languages = load_taxonomy().languages
+    texts = {}
+    for language, text in value.items():
+        if language not in languages:
+            problem(key, f"{key}: unknown language {language!r}; languages: {', '.join(languages)}")
+        elif text is None or str(text).strip() == "":
+            continue
+        elif not isinstance(text, str):
+            problem(key, f"{key}.{language} must be text")
+        else:
+            texts[language] = text.strip()
+    if required and not texts:
+        problem(key, f"{key} needs a text in at least one language")
+    return texts

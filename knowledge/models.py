@@ -1,0 +1,137 @@
+"""SQLAlchemy models of the knowledge base (2.0-style declarative on SQLAlchemy 1.4)."""
+from datetime import date, datetime, timezone
+from typing import Dict, List, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class City(Base):
+    __tablename__ = "cities"
+
+    id = Column(String(64), primary_key=True)
+    name = Column(String(200), nullable=False)
+    country = Column(String(2), nullable=False)
+    timezone = Column(String(64), nullable=False)
+    local_languages = Column(JSON, nullable=False, default=list)
+    # The entry given when a user asks to speak to a person (town hall, info desk).
+    human_contact_entry_id = Column(String(120), nullable=True)
+
+    entries = relationship("Entry", back_populates="city")
+
+
+class Entry(Base):
+    """One service a newcomer can go to, in one city and one category."""
+
+    __tablename__ = "entries"
+
+    id = Column(String(120), primary_key=True)
+    city_id = Column(String(64), ForeignKey("cities.id"), nullable=False)
+    category = Column(String(64), nullable=False)
+    address = Column(Text, nullable=True)
+    latitude = Column(Float, nullable=True)
+    longitude = Column(Float, nullable=True)
+    phone = Column(String(64), nullable=True)
+    email = Column(String(254), nullable=True)
+    website = Column(String(500), nullable=True)
+    # {"mon": ["09:00-12:00", "13:00-16:00"], ...}; a missing day is closed; None is unknown.
+    opening_hours = Column(JSON, nullable=True)
+    languages_spoken = Column(JSON, nullable=False, default=list)
+    source = Column(Text, nullable=True)
+    verified_on = Column(Date, nullable=True)
+    active = Column(Boolean, nullable=False, default=True)
+    priority = Column(Integer, nullable=False, default=0)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+    city = relationship("City", back_populates="entries")
+    texts = relationship(
+        "EntryText", back_populates="entry", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (Index("ix_entries_city_category", "city_id", "category", "active"),)
+
+    def texts_by_language(self) -> Dict[str, "EntryText"]:
+        return {t.language: t for t in self.texts}
+
+
+class EntryText(Base):
+    """An entry's name and description in one language."""
+
+    __tablename__ = "entry_texts"
+
+    entry_id = Column(String(120), ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    language = Column(String(8), primary_key=True)
+    name = Column(Text, nullable=False)
+    description = Column(Text, nullable=False, default="")
+
+    entry = relationship("Entry", back_populates="texts")
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(120), unique=True, nullable=False)
+    password_hash = Column(String(300), nullable=False)
+    role = Column(String(20), nullable=False)  # "editor" (one city) or "coordinator" (all)
+    city_id = Column(String(64), ForeignKey("cities.id"), nullable=True)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class AuditLog(Base):
+    """Who changed what and when; written in the same transaction as the change."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    actor = Column(String(120), nullable=False)
+    action = Column(String(40), nullable=False)
+    entry_id = Column(String(120), nullable=True)
+    city_id = Column(String(64), nullable=True)
+    changes = Column(JSON, nullable=True)
+
+
+class UnansweredQuestion(Base):
+    """A question the bot could not answer, scrubbed of personal data before it is stored."""
+
+    __tablename__ = "unanswered_questions"
+
+    id = Column(Integer, primary_key=True)
+    asked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    city_id = Column(String(64), nullable=True)
+    language = Column(String(8), nullable=True)
+    text = Column(Text, nullable=False)
+    intent = Column(String(64), nullable=True)
+    confidence = Column(Float, nullable=True)
+
+
+class QuestionEvent(Base):
+    """One answered question, counted per category, city and language; no text, no user."""
+
+    __tablename__ = "question_events"
+
+    id = Column(Integer, primary_key=True)
+    asked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    city_id = Column(String(64), nullable=True)
+    language = Column(String(8), nullable=True)
+    category = Column(String(64), nullable=False)

@@ -1,0 +1,100 @@
+"""What the bot asks of the knowledge base. Actions call these; they hold no SQL themselves."""
+import re
+import unicodedata
+from typing import List, Optional
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from knowledge.models import City, Entry, EntryText, QuestionEvent, UnansweredQuestion
+
+_WORD = re.compile(r"\w{4,}", re.UNICODE)
+MAX_SEARCH_WORDS = 8
+
+
+def get_city(session: Session, city_id: str) -> Optional[City]:
+    return session.get(City, city_id) if city_id else None
+
+
+def services_for(session: Session, city_id: str, category: str, limit: int = 3) -> List[Entry]:
+    """Active entries of a city and category, best first.
+
+    Best: staff-set priority, then entries verified by staff (most recent first), then
+    entries with a way to reach them (phone, website, address), then by id for stability.
+    """
+    reachable = case(
+        (or_(Entry.phone.isnot(None), Entry.website.isnot(None), Entry.address.isnot(None)), 1),
+        else_=0,
+    )
+    statement = (
+        select(Entry)
+        .where(Entry.city_id == city_id, Entry.category == category, Entry.active.is_(True))
+        .order_by(
+            Entry.priority.desc(),
+            Entry.verified_on.is_(None),
+            Entry.verified_on.desc(),
+            reachable.desc(),
+            Entry.id,
+        )
+        .limit(limit)
+    )
+    return list(session.execute(statement).scalars())
+
+
+def count_services(session: Session, city_id: str, category: str) -> int:
+    statement = select(func.count()).select_from(Entry).where(
+        Entry.city_id == city_id, Entry.category == category, Entry.active.is_(True)
+    )
+    return session.execute(statement).scalar_one()
+
+
+def search(session: Session, city_id: str, text: str, limit: int = 3) -> List[Entry]:
+    """Fallback text search in names and descriptions of a city's active entries.
+
+    Ranked by how many of the message's words (4+ letters, accents ignored) an entry contains.
+    """
+    words = sorted({_fold(w) for w in _WORD.findall(text or "")}, key=len, reverse=True)[:MAX_SEARCH_WORDS]
+    if not city_id or not words:
+        return []
+    candidates = session.execute(
+        select(Entry).where(Entry.city_id == city_id, Entry.active.is_(True))
+    ).scalars().all()
+    scored = []
+    for entry in candidates:
+        haystack = _fold(" ".join(f"{t.name} {t.description}" for t in entry.texts))
+        score = sum(1 for w in words if w in haystack)
+        if score:
+            scored.append((-score, -entry.priority, entry.id, entry))
+    return [item[-1] for item in sorted(scored)[:limit]]
+
+
+def human_contact(session: Session, city_id: str) -> Optional[Entry]:
+    city = get_city(session, city_id)
+    if city is None or not city.human_contact_entry_id:
+        return None
+    entry = session.get(Entry, city.human_contact_entry_id)
+    return entry if entry is not None and entry.active else None
+
+
+def record_question(session: Session, city_id: Optional[str], language: Optional[str], category: str) -> None:
+    """Count an answered question for the staff statistics (no text, no user id)."""
+    session.add(QuestionEvent(city_id=city_id, language=language, category=category))
+
+
+def record_unanswered(
+    session: Session, scrubbed_text: str, city_id: Optional[str], language: Optional[str],
+    intent: Optional[str], confidence: Optional[float],
+) -> None:
+    """Log a question the bot could not answer; the caller scrubs personal data first."""
+    session.add(
+        UnansweredQuestion(
+            text=scrubbed_text[:500], city_id=city_id, language=language,
+            intent=intent, confidence=confidence,
+        )
+    )
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so 'medecin' finds 'médecin'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
