@@ -120,7 +120,8 @@ def kb_export(args) -> int:
 def train() -> int:
     """Train with Rasa, which reuses the previous model when nothing changed."""
     command = [str(servers.BIN / "rasa"), "train", "--out", str(servers.MODELS_DIR), "--quiet"]
-    return subprocess.call(command, cwd=servers.PROJECT_ROOT)
+    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    return subprocess.call(command, cwd=servers.PROJECT_ROOT, env=environment)
 
 
 def run() -> int:
@@ -145,6 +146,7 @@ def run() -> int:
         for server in (
             servers.action_server(ACTIONS_PORT, host, log_path=logs / "actions.log"),
             servers.rasa_server(RASA_PORT, action_url, host, log_path=logs / "rasa.log"),
+            servers.web_server(WEB_PORT, host, log_path=logs / "web.log"),
         ):
             started.append(server.start())
             print(f"starting {server.name} ...", flush=True)
@@ -156,6 +158,7 @@ def run() -> int:
             f"  REST channel   http://{host}:{RASA_PORT}/webhooks/rest/webhook\n"
             f"  Rasa HTTP API  http://{host}:{RASA_PORT}/model/parse\n"
             f"  action server  http://{host}:{ACTIONS_PORT}/webhook\n"
+            f"  web app        http://{host}:{WEB_PORT}/\n"
             f"  logs           {logs}\n"
             f"Press Ctrl-C to stop.",
             flush=True,

@@ -50,7 +50,8 @@ class Server:
     process: Optional[subprocess.Popen] = None
 
     def start(self) -> "Server":
-        environment = {**os.environ, **self.env}
+        # No usage data leaves the machine (Rasa reports telemetry unless told not to).
+        environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **self.env}
         output = open(self.log_path, "ab") if self.log_path else None
         self.process = subprocess.Popen(
             self.command, cwd=PROJECT_ROOT, env=environment,
@@ -121,6 +122,20 @@ def rasa_server(
         command=command,
         health_url=f"http://{_client_host(host)}:{port}/status" + (f"?token={token}" if token else ""),
         env={"ACTION_SERVER_URL": action_url, **(env or {})},
+        log_path=log_path,
+    )
+
+
+def web_server(port: int, host: str = None, env: Dict[str, str] = None, log_path: Path = None) -> Server:
+    host = host or bind_host()
+    return Server(
+        name="web app",
+        command=[
+            str(BIN / "python"), "-m", "waitress", f"--host={host}", f"--port={port}",
+            "--call", "web.app:create_app",
+        ],
+        health_url=f"http://{_client_host(host)}:{port}/health",
+        env=env or {},
         log_path=log_path,
     )
 

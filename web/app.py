@@ -1,0 +1,16 @@
+"""The web app served on port 8080 by `inclubot run`.
+
+Each feature is a Flask blueprint registered here: the demo city pages with the widget
+(web/pages.py) and the staff admin under /admin (knowledge/admin/).
+"""
+from flask import Flask
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok"}
+
+    return app
