@@ -1,0 +1,31 @@
+# The two commands a newcomer needs:  make run   and   make test
+# Both set up what they need first (Python 3.10 venv, packages, database), idempotently.
+.PHONY: run test bench eval shell setup setup-test
+
+export RASA_TELEMETRY_ENABLED := false
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh test
+
+## run: set up, migrate the database, load the demo knowledge base, train if needed, serve
+run: setup
+	.venv/bin/inclubot run
+
+## test: set up with the test tools and run the whole test suite
+test: setup-test
+	.venv/bin/pytest
+
+## bench: latency, throughput, start-up time and memory, printed with the command used
+bench: setup-test
+	.venv/bin/python -m bench.run_all
+
+## eval: intent and language-identification accuracy per language on held-out messages
+eval: setup-test
+	.venv/bin/python -m bench.nlu_eval
+
+## shell: chat with the assistant in the terminal (the servers of `make run` must be running)
+shell: setup
+	.venv/bin/rasa shell --endpoints endpoints.yml --model models

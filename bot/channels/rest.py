@@ -1,0 +1,80 @@
+"""The REST channel (/webhooks/rest/webhook) with input checks and a reply on failure.
+
+Rasa's own REST channel answers 500 or an empty list to malformed bodies and says nothing
+when an action fails. This one answers 400 with a clear message for a malformed request,
+explains an empty or oversized message in the user's language, and tells the user the
+assistant is temporarily unavailable (with 112 for emergencies) instead of silence.
+"""
+import logging
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import message_guard
+
+logger = logging.getLogger(__name__)
+
+
+def _bad_request(message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=400)
+
+
+class RestInput(RasaRestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("inclubot_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:
+                return _bad_request("the body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}")
+            if not isinstance(body, dict):
+                return _bad_request("the body must be a JSON object with 'sender' and 'message'")
+            sender, problem = message_guard.parse_sender(body.get("sender"))
+            if problem:
+                return _bad_request(problem)
+            raw_text = body.get("message")
+            if not isinstance(raw_text, str):
+                return _bad_request("'message' must be a string")
+            if "metadata" in body and body["metadata"] is not None and not isinstance(body["metadata"], dict):
+                return _bad_request("'metadata' must be an object, e.g. {\"city\": \"mechelen\", \"language\": \"fr\"}")
+            metadata = message_guard.clean_metadata(body.get("metadata"))
+            text = message_guard.clean_text(raw_text)
+
+            problem_key = message_guard.problem_with(text)
+            agent = request.app.ctx.agent
+            if problem_key:
+                language = message_guard.reply_language(
+                    metadata, await message_guard.conversation_language(agent, sender)
+                )
+                return response.json([{"recipient_id": sender, "text": message_guard.explain(problem_key, language)}])
+
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                )
+            except Exception:
+                # No message text in the log: it may hold personal data.
+                logger.exception("handling a REST message failed")
+            if not collector.messages:
+                language = message_guard.reply_language(
+                    metadata, await message_guard.conversation_language(agent, sender)
+                )
+                return response.json([{"recipient_id": sender, "text": message_guard.unavailable(language)}])
+            return response.json(collector.messages)
+
+        return webhook
