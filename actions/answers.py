@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.context import current_language
+from actions.context import current_language, shared_location
 from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons
 from bot.texts import text
 from knowledge import queries
@@ -50,25 +50,32 @@ class ActionAnswer(Action):
             if intent == "ask_human":
                 self._human_contact(dispatcher, city_id, language)
             else:
-                self._services(dispatcher, city_id, intent, language)
+                self._services(dispatcher, city_id, intent, language, shared_location(tracker))
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable while answering %s", intent)
             say_unavailable(dispatcher, language)
         return []
 
-    def _services(self, dispatcher, city_id: str, category: str, language: str) -> None:
+    def _services(self, dispatcher, city_id: str, category: str, language: str, location=None) -> None:
+        """The best entries; with a shared location, the nearest ones that have coordinates."""
         with session_scope() as session:
             city = queries.get_city(session, city_id)
-            entries = queries.services_for(session, city_id, category, limit=MAX_ENTRIES)
+            nearby = queries.nearest_services(session, city_id, category, *location, limit=MAX_ENTRIES) if location else []
+            if nearby:
+                rendered = [render_entry(e, language, city, distance_m=d) for e, d in nearby]
+            else:
+                entries = queries.services_for(session, city_id, category, limit=MAX_ENTRIES)
+                rendered = [render_entry(e, language, city) for e in entries]
             total = queries.count_services(session, city_id, category)
             queries.record_question(session, city_id, language, category)
-            rendered = [render_entry(e, language, city) for e in entries]
         names = {"category": text(f"category_{category}", language), "city": city_name(city_id)}
         related = category_buttons(load_taxonomy().related_categories(category), language)
         if not rendered:
             dispatcher.utter_message(text=text("no_services", language, **names), buttons=theme_buttons(language))
             return
         dispatcher.utter_message(text=text("services_intro", language, **names))
+        if location and not nearby:
+            dispatcher.utter_message(text=text("nearby_unavailable", language))
         for message in rendered:
             dispatcher.utter_message(text=message)
         if total > len(rendered):

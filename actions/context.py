@@ -7,7 +7,7 @@ conversation already has; the channel's hint (`metadata.language_hint`); English
 City: a city named in this message; the city the conversation already has; the channel's
 city (`metadata.city`: widget attribute, Telegram deep link).
 """
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -21,6 +21,17 @@ DETECTION_CONFIDENCE = 0.6  # below this, a message does not change the conversa
 def metadata_of(tracker: Tracker) -> Dict[str, Any]:
     metadata = (tracker.latest_message or {}).get("metadata")
     return metadata if isinstance(metadata, dict) else {}
+
+
+def shared_location(tracker: Tracker) -> Optional[Tuple[float, float]]:
+    """(latitude, longitude) the user shared with this message (Telegram: metadata.location)."""
+    location = metadata_of(tracker).get("location")
+    if not isinstance(location, dict):
+        return None
+    latitude, longitude = location.get("latitude"), location.get("longitude")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude)):
+        return None
+    return (float(latitude), float(longitude)) if abs(latitude) <= 90 and abs(longitude) <= 180 else None
 
 
 def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:

@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.city_form import known_cities
 from actions.context import current_language, latest_entity
 from actions.rendering import (
     category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons,
@@ -19,10 +20,6 @@ from knowledge.taxonomy import load_taxonomy
 
 logger = logging.getLogger(__name__)
 SMALL_TALK = {"goodbye", "thank", "affirm", "deny", "bot_challenge"}
-
-
-def known_cities() -> str:
-    return ", ".join(c.name for c in load_taxonomy().cities.values())
 
 
 class ActionGreet(Action):
@@ -52,23 +49,6 @@ class ActionHelp(Action):
             )
         else:
             dispatcher.utter_message(text=text("help", language), buttons=theme_buttons(language))
-        return []
-
-
-class ActionAskCity(Action):
-    """The city form's question; says so when the user named a city we do not know."""
-
-    def name(self) -> Text:
-        return "action_ask_city"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        language = current_language(tracker)
-        asked_before = tracker.get_slot("requested_slot") == "city"
-        if asked_before:
-            message = text("city_unknown", language, cities=known_cities())
-        else:
-            message = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
-        dispatcher.utter_message(text=message, buttons=city_buttons())
         return []
 
 

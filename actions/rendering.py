@@ -8,6 +8,7 @@ from knowledge import opening_hours
 from knowledge.models import City, Entry
 from knowledge.taxonomy import load_taxonomy
 
+DECIMAL_COMMA = frozenset({"fr", "nl", "uk", "ru", "es", "it", "el", "lv", "tr"})
 DAY_KEYS = {day: f"day_{day}" for day in opening_hours.DAYS}
 
 
@@ -24,10 +25,14 @@ def pick_text(entry: Entry, language: str, city: Optional[City]):
     return None, None
 
 
-def render_entry(entry: Entry, language: str, city: Optional[City], now: datetime = None) -> str:
+def render_entry(
+    entry: Entry, language: str, city: Optional[City], now: datetime = None, distance_m: float = None,
+) -> str:
     now = now or datetime.now(timezone.utc)
     entry_text, shown_in = pick_text(entry, language, city)
     lines = [entry_text.name if entry_text else entry.id]
+    if distance_m is not None:
+        lines.append(text("distance_from_you", language, distance=format_distance(distance_m, language)))
     if entry_text and entry_text.description:
         lines.append(entry_text.description)
     if entry.address:
@@ -53,6 +58,14 @@ def render_entry(entry: Entry, language: str, city: Optional[City], now: datetim
     if shown_in and shown_in != language:
         lines.append(text("translation_missing", language, language=language_name(shown_in)))
     return "\n".join(lines)
+
+
+def format_distance(metres: float, language: str) -> str:
+    """"350 m", "1.2 km" ("1,2 km" where a decimal comma is usual)."""
+    if metres < 1000:
+        return f"{max(50, int(round(metres / 50.0)) * 50)} m"
+    kilometres = f"{metres / 1000:.1f}" if metres < 10_000 else f"{metres / 1000:.0f}"
+    return (kilometres.replace(".", ",") if language in DECIMAL_COMMA else kilometres) + " km"
 
 
 def format_hours(hours: Dict[str, List[str]], language: str) -> str:

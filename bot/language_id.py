@@ -140,7 +140,8 @@ class LanguageIdentifier:
 
     def informative_words(self, text: str) -> List[str]:
         words = [w.lower() for w in _WORD.findall(text or "")]
-        return [w for w in words if fold(w) not in self._neutral]
+        # A lone letter ("m", "k") says nothing about the language.
+        return [w for w in words if len(w) > 1 and fold(w) not in self._neutral]
 
     def detect(self, text: str, hint: Optional[str] = None) -> Detection:
         words = self.informative_words(text[:2000])

@@ -1,0 +1,47 @@
+"""The city form: asks for the city once when a question needs it and it is unknown."""
+from typing import Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import current_language, latest_entity
+from actions.rendering import city_buttons
+from bot.texts import text
+from knowledge.taxonomy import load_taxonomy
+
+
+def known_cities() -> str:
+    return ", ".join(c.name for c in load_taxonomy().cities.values())
+
+
+class ActionAskCity(Action):
+    """The form's question; says so when the user's answer was not a city we know."""
+
+    def name(self) -> Text:
+        return "action_ask_city"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        language = current_language(tracker)
+        if tracker.get_slot("requested_slot") == "city":
+            message = text("city_unknown", language, cities=known_cities())
+        else:
+            message = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
+        dispatcher.utter_message(text=message, buttons=city_buttons())
+        return []
+
+
+class ValidateCityForm(Action):
+    """An answer without a known city keeps the form asking (instead of Rasa rejecting the
+    form and answering "I don't know that"), so the user hears which cities we know."""
+
+    def name(self) -> Text:
+        return "validate_city_form"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent == "emergency":
+            return []  # let the form be rejected: the emergency rule answers first
+        if tracker.get_slot("requested_slot") == "city" and not latest_entity(tracker, "city"):
+            return [SlotSet("city", None)]
+        return []
