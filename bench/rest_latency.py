@@ -129,6 +129,8 @@ def bare_server(model_dir: Path) -> servers.Server:
         command=[str(servers.BIN / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port),
                  "--model", str(model_dir)],
         health_url=f"http://127.0.0.1:{port}/status",
+        cwd=BARE_DIR,  # its own endpoints and credentials, not IncluBot's
+        log_path=BARE_DIR / "server.log",
     )
 
 

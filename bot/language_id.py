@@ -28,7 +28,9 @@ NEUTRAL_WORDS = frozenset(
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _NGRAM_SIZES = (1, 2, 3, 4)
 HINT_PRIOR = math.log(4.0)  # a channel hint counts like a few characters of evidence
-LANGDETECT_MIN_WORDS = 4
+LANGDETECT_MIN_WORDS = 6  # below this langdetect is often confidently wrong on chat
+LANGDETECT_WEIGHT = 1.0
+LANGDETECT_FLOOR = 0.05
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,13 @@ def _script_candidates(text: str) -> Tuple[str, ...]:
             scripts["latin"] += 1
     if not scripts:
         return ()
-    script = scripts.most_common(1)[0][0]
+    # Latin words inside Greek, Cyrillic or Arabic text are names and brands ("champions
+    # league"); the other script is the language's.
+    others = Counter({k: v for k, v in scripts.items() if k != "latin"})
+    if others and sum(others.values()) >= 0.25 * sum(scripts.values()):
+        script = others.most_common(1)[0][0]
+    else:
+        script = "latin"
     if script == "greek":
         return ("el",)
     if script == "cyrillic":
@@ -92,11 +100,20 @@ def _ngrams(word: str) -> Iterable[str]:
 
 
 class NgramModel:
-    """Multinomial naive Bayes over character n-grams of words (accents kept)."""
+    """Multinomial naive Bayes over character n-grams of words, plus the words themselves.
 
-    def __init__(self, counts: Dict[str, Counter]):
+    Character n-grams generalise to unseen spellings; whole words seen in one language's
+    training sentences ("holi", "aynen", "рятуйте") are strong evidence for it.
+    """
+
+    WORD_SMOOTHING = 0.05
+
+    def __init__(self, counts: Dict[str, Counter], word_counts: Dict[str, Counter] = None):
         self._log_probs: Dict[str, Dict[str, float]] = {}
         self._unseen: Dict[str, float] = {}
+        self._words: Dict[str, Dict[str, int]] = {k: dict(v) for k, v in (word_counts or {}).items()}
+        self._word_totals = {k: sum(v.values()) for k, v in self._words.items()}
+        self._word_vocabulary = len(set().union(*self._words.values())) if self._words else 0
         vocabulary = set().union(*counts.values()) if counts else set()
         for language, counter in counts.items():
             total = sum(counter.values()) + len(vocabulary) + 1
@@ -106,30 +123,38 @@ class NgramModel:
     @classmethod
     def train(cls, sentences: Iterable[Tuple[str, str]]) -> "NgramModel":
         counts: Dict[str, Counter] = defaultdict(Counter)
+        word_counts: Dict[str, Counter] = defaultdict(Counter)
         for text, language in sentences:
             for word in _WORD.findall(text.lower()):
                 counts[language].update(_ngrams(word))
-        return cls(dict(counts))
+                word_counts[language][fold(word)] += 1
+        return cls(dict(counts), dict(word_counts))
 
     def to_dict(self) -> Dict[str, object]:
-        return {"log_probs": self._log_probs, "unseen": self._unseen}
+        return {"log_probs": self._log_probs, "unseen": self._unseen, "words": self._words}
 
     @classmethod
     def from_dict(cls, data: Dict[str, object]) -> "NgramModel":
-        model = cls({})
+        model = cls({}, {k: Counter(v) for k, v in data.get("words", {}).items()})
         model._log_probs = data["log_probs"]
         model._unseen = data["unseen"]
         return model
 
     def scores(self, words: List[str], languages: Iterable[str]) -> Dict[str, float]:
+        languages = [lang for lang in languages if lang in self._log_probs]
         grams = [g for w in words for g in _ngrams(w)]
         result = {}
         for language in languages:
-            table = self._log_probs.get(language)
-            if table is None:
-                continue
+            table = self._log_probs[language]
             unseen = self._unseen[language]
             result[language] = sum(table.get(g, unseen) for g in grams) / max(1.0, math.sqrt(len(grams)))
+        for word in (fold(w) for w in words):
+            if not any(word in self._words.get(lang, {}) for lang in languages):
+                continue  # a word never seen says nothing here; its n-grams have spoken
+            for language in languages:
+                count = self._words.get(language, {}).get(word, 0)
+                total = self._word_totals.get(language, 0) + self.WORD_SMOOTHING * self._word_vocabulary
+                result[language] += math.log((count + self.WORD_SMOOTHING) / total)
         return result
 
 
@@ -155,7 +180,7 @@ class LanguageIdentifier:
             scores[hint] += HINT_PRIOR
         if len(words) >= LANGDETECT_MIN_WORDS:
             for language, probability in _langdetect(" ".join(words), candidates).items():
-                scores[language] += 3.0 * math.log(max(probability, 1e-3))
+                scores[language] += LANGDETECT_WEIGHT * math.log(max(probability, LANGDETECT_FLOOR))
         return _best(scores)
 
 

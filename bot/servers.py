@@ -16,8 +16,11 @@ from typing import Dict, List, Optional
 from urllib.error import URLError
 from urllib.request import urlopen
 
+from bot.endpoints import write_endpoints
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = PROJECT_ROOT / "models"
+RUN_DIR = PROJECT_ROOT / "var" / "run"
 BIN = Path(sys.executable).parent
 
 
@@ -47,6 +50,7 @@ class Server:
     health_url: str
     env: Dict[str, str] = field(default_factory=dict)
     log_path: Optional[Path] = None
+    cwd: Path = PROJECT_ROOT
     process: Optional[subprocess.Popen] = None
 
     def start(self) -> "Server":
@@ -54,7 +58,7 @@ class Server:
         environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **self.env}
         output = open(self.log_path, "ab") if self.log_path else None
         self.process = subprocess.Popen(
-            self.command, cwd=PROJECT_ROOT, env=environment,
+            self.command, cwd=self.cwd, env=environment,
             stdout=output, stderr=subprocess.STDOUT if output else None,
             start_new_session=True,  # Ctrl-C goes to us; we stop the children in order
         )
@@ -104,12 +108,15 @@ def rasa_server(
     env: Dict[str, str] = None, log_path: Path = None, extra_args: List[str] = (),
 ) -> Server:
     host = host or bind_host()
+    environment = {**os.environ, **(env or {})}
+    # Each Rasa process gets endpoints.yml plus what the environment configures (Redis).
+    endpoints = write_endpoints(RUN_DIR / f"endpoints-{port}.yml", environment)
     command = [
         str(BIN / "rasa"), "run", "--enable-api", "--interface", host, "--port", str(port),
-        "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--model", str(model), "--endpoints", str(endpoints), "--credentials", "credentials.yml",
         *extra_args,
     ]
-    token = os.environ.get("INCLUBOT_API_TOKEN")
+    token = environment.get("INCLUBOT_API_TOKEN")
     if token:
         command += ["--auth-token", token]
     elif not is_loopback(host):
