@@ -1,8 +1,9 @@
 """Finds city names and language names in any script, with spaCy's Matcher.
 
-Cities come from the taxonomy (names and aliases), language names from
-bot/locales/language_names.yml. Text is folded (lower case, accents removed) and matched
-with spaCy's Matcher on a blank multilingual tokenizer. The last word of a name may carry
+Cities come from the taxonomy (names and aliases) and knowledge/city_spellings.yml,
+language names from bot/locales/language_names.yml. Text is folded (lower case, accents
+removed) and matched with spaCy's Matcher on a blank multilingual tokenizer. The last word
+of a city name may carry
 a short inflection ("Брюсселе", "Jelgavā", "Mechelen'de"), and Arabic-script names an
 attached preposition ("ببروكسل"). Entities: `city` and `language_choice`, whose values are
 the taxonomy ids.
@@ -17,7 +18,7 @@ import spacy
 import yaml
 from spacy.matcher import Matcher
 
-from knowledge.taxonomy import load_taxonomy
+from knowledge.taxonomy import city_spellings, load_taxonomy
 
 LANGUAGE_NAMES_FILE = Path(__file__).with_name("locales") / "language_names.yml"
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
@@ -44,26 +45,26 @@ def fold(text: str) -> str:
 class NameMatcher:
     """Matches names of things (city ids, language codes) in free text."""
 
-    def __init__(self, names: Dict[str, Dict[str, List[str]]]):
-        # names: {entity type: {value: [names...]}}
+    def __init__(self, names: Dict[str, Dict[str, List[str]]], inflected: Tuple[str, ...] = ()):
+        # names: {entity type: {value: [names...]}}; `inflected` entity types may carry endings
         self._nlp = spacy.blank("xx")
         self._matcher = Matcher(self._nlp.vocab)
         self._labels: Dict[int, Tuple[str, str]] = {}
         for entity, values in names.items():
             for value, spellings in values.items():
                 key = f"{entity}:{value}"
-                patterns = [p for p in (self._pattern(s) for s in spellings) if p]
+                patterns = [p for p in (self._pattern(s, entity in inflected) for s in spellings) if p]
                 if patterns:
                     self._matcher.add(key, patterns)
                     self._labels[self._nlp.vocab.strings[key]] = (entity, value)
 
-    def _pattern(self, spelling: str) -> List[Dict[str, Any]]:
+    def _pattern(self, spelling: str, inflected: bool) -> List[Dict[str, Any]]:
         words = [t.text for t in self._nlp.make_doc(fold(spelling)) if not t.is_punct]
         if not words:
             return []
         last = words[-1]
         prefix = f"[{_ARABIC_PREFIXES}]?" if _ARABIC_SCRIPT.search(last) else ""
-        if len(last) >= MIN_INFLECTABLE:
+        if inflected and len(last) >= MIN_INFLECTABLE:
             tail = f"{re.escape(last[:-1])}\\w{{0,{MAX_INFLECTION}}}"
         else:
             tail = re.escape(last)
@@ -88,12 +89,14 @@ class NameMatcher:
 @lru_cache(maxsize=1)
 def default_matcher() -> NameMatcher:
     taxonomy = load_taxonomy()
-    cities = {c.id: [c.id, c.name, *c.aliases] for c in taxonomy.cities.values()}
+    cities = city_spellings()
     languages = {}
     if LANGUAGE_NAMES_FILE.is_file():
         languages = yaml.safe_load(LANGUAGE_NAMES_FILE.read_text(encoding="utf-8")) or {}
     languages = {code: [str(n) for n in names] for code, names in languages.items() if code in taxonomy.languages}
-    return NameMatcher({"city": cities, "language_choice": languages})
+    # Language names are listed with their forms ("по-русски"); an ending would turn
+    # "Russia" or "France" into a language choice.
+    return NameMatcher({"city": cities, "language_choice": languages}, inflected=("city",))
 
 
 def find_cities(text: str) -> List[str]:

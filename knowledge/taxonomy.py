@@ -7,6 +7,7 @@ from typing import Dict, List, Tuple
 import yaml
 
 TAXONOMY_FILE = Path(__file__).with_name("taxonomy.yml")
+CITY_SPELLINGS_FILE = Path(__file__).with_name("city_spellings.yml")
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,13 @@ def load_taxonomy() -> Taxonomy:
         languages=dict(raw["languages"]),
         cities=cities,
     )
+
+
+@lru_cache(maxsize=1)
+def city_spellings() -> Dict[str, List[str]]:
+    """Every way users write each city: id, name, taxonomy aliases, and city_spellings.yml."""
+    extra = yaml.safe_load(CITY_SPELLINGS_FILE.read_text(encoding="utf-8")) or {}
+    return {
+        city.id: list(dict.fromkeys([city.id, city.name, *city.aliases, *map(str, extra.get(city.id, []))]))
+        for city in load_taxonomy().cities.values()
+    }

@@ -3,8 +3,10 @@
 Trained on the NLU examples (each intent block carries `metadata: {language: xx}`) and the
 bot's own texts; see bot/language_id.py for how a language is decided.
 """
+import hashlib
 import json
-from typing import Any, Dict, List, Text
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -14,7 +16,7 @@ from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import texts
+from bot import language_id, texts
 from bot.language_id import LANGUAGES, LanguageIdentifier, NgramModel
 from knowledge.taxonomy import load_taxonomy
 
@@ -23,10 +25,14 @@ MODEL_FILE = "ngram_model.json"
 
 
 def _city_words() -> List[str]:
+    """Words of the cities' own names in Latin letters ("Mechelen", "Bruxelles"): users of
+    every language type them, so they say nothing about the message's language. Names in
+    another script ("Брюссель") or a language's own form ("Bruselas") do, and stay."""
     words = []
     for city in load_taxonomy().cities.values():
         for name in (city.id, city.name, *city.aliases):
-            words += name.replace("-", " ").split()
+            if name.isascii():  # "de", "la" of Saint-Jean-de-la-Ruelle stay evidence
+                words += [w for w in name.replace("-", " ").split() if len(w) > 3]
     return words
 
 
@@ -50,6 +56,14 @@ class LanguageDetector(GraphComponent):
         resource: Resource, execution_context: ExecutionContext,
     ) -> "LanguageDetector":
         return cls(model_storage, resource, NgramModel({}))
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Retrain when the bot's texts or the model's code change, not only the NLU data."""
+        digest = hashlib.sha256(Path(language_id.__file__).read_bytes())
+        for path in sorted(texts.LOCALES_DIR.glob("*.yml")):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, model: NgramModel) -> None:
         self._model_storage = model_storage
