@@ -1,0 +1,5 @@
+# The action server remembers each city's information desk from the start, so that it can
+# still name it in its reply when the knowledge base becomes unreachable (bot/fault_reply.py).
+from bot import fault_reply
+
+fault_reply.warm_up()

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import current_language, shared_location
 from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons
+from bot.fault_reply import unavailable_text
 from bot.texts import text
 from knowledge import queries
 from knowledge.db import session_scope
@@ -28,9 +29,10 @@ def asked_intent(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def say_unavailable(dispatcher: CollectingDispatcher, language: str) -> None:
-    """The knowledge base cannot be read: never leave the user without an answer."""
-    dispatcher.utter_message(text=text("temporarily_unavailable", language))
+def say_unavailable(dispatcher: CollectingDispatcher, language: str, city_id: Optional[str] = None) -> None:
+    """The knowledge base cannot be read: never leave the user without an answer (112, and
+    the city's information desk as last read)."""
+    dispatcher.utter_message(text=unavailable_text(language, city_id))
 
 
 class ActionAnswer(Action):
@@ -53,7 +55,7 @@ class ActionAnswer(Action):
                 self._services(dispatcher, city_id, intent, language, shared_location(tracker))
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable while answering %s", intent)
-            say_unavailable(dispatcher, language)
+            say_unavailable(dispatcher, language, city_id)
         return []
 
     def _services(self, dispatcher, city_id: str, category: str, language: str, location=None) -> None:

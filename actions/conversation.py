@@ -12,6 +12,7 @@ from actions.context import current_language, latest_entity
 from actions.rendering import (
     category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons,
 )
+from bot.fault_reply import unavailable_text
 from bot.scrubbing import scrub
 from bot.texts import text
 from knowledge import queries
@@ -119,6 +120,9 @@ class ActionFallback(Action):
                     )
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable in fallback")
+            # Neither searched nor logged: say so, rather than "I don't know, I told staff".
+            dispatcher.utter_message(text=unavailable_text(language, city_id))
+            return [SlotSet("requested_slot", None)] if tracker.active_loop_name else []
         if found:
             for rendered in found:
                 dispatcher.utter_message(text=rendered)

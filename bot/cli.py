@@ -1,14 +1,18 @@
 """`inclubot`: run the assistant and manage its database and knowledge base.
 
   inclubot run                       set up the database, train if needed, serve everything
+  inclubot telegram-polling          the same, and fetch Telegram updates by polling (no public HTTPS)
   inclubot train                     train the model when the data changed
   inclubot db upgrade                apply database migrations
   inclubot kb load-demo [--if-empty] load knowledge/cities/*.yml
-  inclubot kb import FILE [--dry-run]
-  inclubot kb export [--format json|yaml]
+  inclubot kb import FILE [--dry-run] [--format yaml|json|csv]
+  inclubot kb export [--format json|yaml|csv] [--output FILE] [--city ID]
+  inclubot staff create-coordinator USERNAME [--password-stdin]
+  inclubot staff set-password USERNAME [--password-stdin]
+  inclubot privacy purge [--older-than-days N]   delete conversations and unanswered
+                                     questions older than N days (INCLUBOT_RETENTION_DAYS, 30)
 """
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -28,26 +32,65 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="inclubot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="set up and serve the assistant on 127.0.0.1")
+    commands.add_parser("telegram-polling", help="run, and fetch Telegram updates by polling (needs TELEGRAM_BOT_TOKEN)")
     commands.add_parser("train", help="train the model if the training data changed")
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations")
     kb = commands.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     demo = kb.add_parser("load-demo", help="load knowledge/cities/*.yml")
     demo.add_argument("--if-empty", action="store_true", help="only when the knowledge base has no entries")
-    importer = kb.add_parser("import", help="validate and load a YAML or JSON file (all or nothing)")
+    importer = kb.add_parser("import", help="validate and load a YAML, JSON or CSV file (all or nothing)")
     importer.add_argument("file")
     importer.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    importer.add_argument("--format", choices=("auto", "yaml", "json", "csv"), default="auto",
+                          help="default: CSV for a .csv file, else YAML/JSON")
     exporter = kb.add_parser("export", help="print every entry")
-    exporter.add_argument("--format", choices=("json", "yaml"), default="json")
+    exporter.add_argument("--format", choices=("json", "yaml", "csv"), default="json")
+    exporter.add_argument("--output", help="write to this file instead of printing (CSV gets a BOM for spreadsheets)")
+    exporter.add_argument("--city", help="only this city (an id from knowledge/taxonomy.yml)")
+    staff = commands.add_parser("staff", help="staff accounts of the admin").add_subparsers(dest="staff_command", required=True)
+    for name, what in (("create-coordinator", "create a coordinator account"), ("set-password", "set an account's password")):
+        command = staff.add_parser(name, help=what)
+        command.add_argument("username")
+        command.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    privacy = commands.add_parser("privacy", help="personal data").add_subparsers(dest="privacy_command", required=True)
+    purger = privacy.add_parser("purge", help="delete conversations and unanswered questions past the retention period")
+    purger.add_argument("--older-than-days", type=int, default=None, metavar="N",
+                        help="default: INCLUBOT_RETENTION_DAYS, else 30")
 
     args = parser.parse_args(argv)
     if args.command == "run":
         return run()
+    if args.command == "telegram-polling":
+        return run(telegram_polling=True)
     if args.command == "train":
         return train()
     if args.command == "db":
         return db_upgrade()
+    if args.command == "privacy":
+        return privacy_purge(args)
+    if args.command == "staff":
+        from bot import staff_commands
+
+        return staff_commands.run(args)
     return {"load-demo": kb_load_demo, "import": kb_import, "export": kb_export}[args.kb_command](args)
+
+
+def privacy_purge(args) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import retention
+
+    try:
+        days = args.older_than_days if args.older_than_days is not None else retention.retention_days()
+        print(retention.purge(days).describe())
+    except ValueError as error:
+        print(f"nothing was deleted: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        print(f"nothing more was deleted: a database could not be reached ({type(error).__name__})", file=sys.stderr)
+        return 1
+    return 0
 
 
 def db_upgrade() -> int:
@@ -90,8 +133,10 @@ def kb_import(args) -> int:
         return 2
     try:
         with session_scope() as session:
-            summary = import_file(session, path.read_bytes(), str(path), actor=f"cli:{os.environ.get('USER', 'staff')}")
-            print(("dry run, nothing changed:\n" if args.dry_run else "imported:\n") + summary.describe())
+            summary = import_file(
+                session, path.read_bytes(), str(path), actor=f"cli:{os.environ.get('USER', 'staff')}",
+                file_format=args.format,
+            )
             if args.dry_run:
                 session.rollback()
     except KbDocumentError as error:
@@ -100,20 +145,29 @@ def kb_import(args) -> int:
     except ValueError as error:
         print(f"{path}: nothing was imported: {error}", file=sys.stderr)
         return 1
+    # Printed once committed: a closed pipe must not undo the import.
+    print(("dry run, nothing changed:\n" if args.dry_run else "imported:\n") + summary.describe())
     return 0
 
 
 def kb_export(args) -> int:
     from knowledge.db import session_scope
-    from knowledge.transfer import export_all, export_json
+    from knowledge.taxonomy import load_taxonomy
+    from knowledge.transfer import export_text
 
+    if args.city is not None and args.city not in load_taxonomy().cities:
+        print(f"unknown city {args.city!r}; cities: {', '.join(load_taxonomy().cities)}", file=sys.stderr)
+        return 2
     with session_scope() as session:
-        if args.format == "json":
-            print(export_json(session))
-        else:
-            import yaml
-
-            print(yaml.safe_dump(json.loads(export_json(session)), allow_unicode=True, sort_keys=False))
+        text = export_text(session, args.format, args.city)
+    if args.output:
+        # Spreadsheet programs read a CSV as UTF-8 (Arabic, Greek, ...) only with a BOM.
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        with open(args.output, "w", encoding=encoding, newline="") as output:
+            output.write(text)
+        print(f"exported to {args.output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 
@@ -124,8 +178,19 @@ def train() -> int:
     return subprocess.call(command, cwd=servers.PROJECT_ROOT, env=environment)
 
 
-def run() -> int:
-    for step in (db_upgrade, lambda: kb_load_demo(argparse.Namespace(if_empty=True)), train):
+def run(telegram_polling: bool = False) -> int:
+    if telegram_polling:
+        from bot.channels.telegram_polling import configuration_problem
+
+        problem = configuration_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+    setup = (
+        db_upgrade, lambda: kb_load_demo(argparse.Namespace(if_empty=True)),
+        lambda: privacy_purge(argparse.Namespace(older_than_days=None)), train,
+    )
+    for step in setup:
         code = step()
         if code:
             return code
@@ -147,6 +212,7 @@ def run() -> int:
             servers.action_server(ACTIONS_PORT, host, log_path=logs / "actions.log"),
             servers.rasa_server(RASA_PORT, action_url, host, log_path=logs / "rasa.log"),
             servers.web_server(WEB_PORT, host, log_path=logs / "web.log"),
+            *([telegram_poller(host, logs)] if telegram_polling else []),
         ):
             started.append(server.start())
             print(f"starting {server.name} ...", flush=True)
@@ -159,6 +225,7 @@ def run() -> int:
             f"  Rasa HTTP API  http://{host}:{RASA_PORT}/model/parse\n"
             f"  action server  http://{host}:{ACTIONS_PORT}/webhook\n"
             f"  web app        http://{host}:{WEB_PORT}/\n"
+            + ("  Telegram       polling for updates\n" if telegram_polling else "") +
             f"  logs           {logs}\n"
             f"Press Ctrl-C to stop.",
             flush=True,
@@ -174,6 +241,12 @@ def run() -> int:
         print("stopping ...", flush=True)
         for server in reversed(started):
             server.stop()
+
+
+def telegram_poller(host: str, logs: Path) -> "servers.Server":
+    from bot.channels.telegram_polling import poller_server
+
+    return poller_server(f"http://{servers._client_host(host)}:{RASA_PORT}", log_path=logs / "telegram.log")
 
 
 if __name__ == "__main__":

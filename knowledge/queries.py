@@ -1,11 +1,12 @@
 """What the bot asks of the knowledge base. Actions call these; they hold no SQL themselves."""
 import re
 import unicodedata
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from knowledge.geo import distance_m
 from knowledge.models import City, Entry, EntryText, QuestionEvent, UnansweredQuestion
 
 _WORD = re.compile(r"\w{4,}", re.UNICODE)
@@ -39,6 +40,22 @@ def services_for(session: Session, city_id: str, category: str, limit: int = 3) 
         .limit(limit)
     )
     return list(session.execute(statement).scalars())
+
+
+def nearest_services(
+    session: Session, city_id: str, category: str, latitude: float, longitude: float, limit: int = 3,
+) -> List[Tuple[Entry, float]]:
+    """Active entries of a city and category that have coordinates, nearest first, with their
+    distance in metres. Entries without coordinates cannot be ranked and are left out."""
+    statement = select(Entry).where(
+        Entry.city_id == city_id, Entry.category == category, Entry.active.is_(True),
+        Entry.latitude.isnot(None), Entry.longitude.isnot(None),
+    )
+    located = [
+        (entry, distance_m(latitude, longitude, entry.latitude, entry.longitude))
+        for entry in session.execute(statement).scalars()
+    ]
+    return sorted(located, key=lambda pair: (pair[1], pair[0].id))[:limit]
 
 
 def count_services(session: Session, city_id: str, category: str) -> int:
