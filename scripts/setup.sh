@@ -50,6 +50,24 @@ if [ ! -f "$stamp" ] && [ ! -f ".venv/.installed-$fingerprint-test" ]; then
     touch "$stamp"
 fi
 
+# The web widget's socket.io client comes from the npm registry into web/node_modules
+# (pinned by web/package-lock.json, never committed); the web app serves it.
+widget_stamp="web/node_modules/.installed-$(sha256sum web/package-lock.json | cut -c1-16)"
+if [ ! -f "$widget_stamp" ]; then
+    if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "setup: installing Debian's npm for the web widget"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "setup: the web widget needs npm (sudo apt-get install npm); then run this command again" >&2
+        exit 1
+    fi
+    echo "setup: installing the web widget's socket.io client (npm ci)"
+    rm -rf web/node_modules
+    npm ci --prefix web --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$widget_stamp"
+fi
+
 if [ "$extras" = "test" ]; then
     # The widget tests drive Debian's Chromium; nothing is downloaded at test time.
     if ! command -v chromium >/dev/null 2>&1; then

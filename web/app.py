@@ -13,4 +13,13 @@ def create_app() -> Flask:
     def health():
         return {"status": "ok"}
 
+    from knowledge.admin import init_admin
+
+    init_admin(app)
+
+    from web.pages import pages
+    from web.widget import widget
+
+    app.register_blueprint(widget)
+    app.register_blueprint(pages)
     return app

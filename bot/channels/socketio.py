@@ -1,0 +1,106 @@
+"""The socket.io channel of the web widget (web/static/widget.js), built on Rasa's own.
+
+What it changes in Rasa 3.6's SocketIOInput:
+- session persistence works: Rasa calls python-socketio's `enter_room` coroutine without
+  awaiting it (RasaHQ/rasa#13027), so with `session_persistence: true` the socket never
+  joins its session's room and never receives a reply;
+- a session id is only accepted in the form the server hands out (32 hex digits), so a
+  client cannot pick a guessable one;
+- input is checked like on the REST channel (bot/channels/message_guard.py): only known
+  metadata is kept, an empty or oversized message is explained in the user's language, and
+  the user is told when the assistant cannot answer, instead of silence;
+- a message is acknowledged (socket.io ack) once it has been handled, so the widget knows
+  it arrived and can say "not sent" otherwise.
+"""
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput
+from sanic import Blueprint
+
+from bot.channels import message_guard
+
+logger = logging.getLogger(__name__)
+SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class CountingOutput(SocketIOOutput):
+    """Rasa's socket.io output that remembers whether anything was sent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await super()._send_message(socket_id, response)
+        self.sent += 1
+
+
+def valid_session_id(data: Any) -> Optional[str]:
+    session_id = data.get("session_id") if isinstance(data, dict) else None
+    return session_id if isinstance(session_id, str) and SESSION_ID.match(session_id) else None
+
+
+class SocketIOInput(RasaSocketIOInput):
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+        sio = self.sio
+        # Registering a handler again replaces Rasa's for the same event.
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any = None) -> None:
+            session_id = valid_session_id(data) or uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any = None) -> Dict[str, Any]:
+            if not isinstance(data, dict):
+                return {"ok": False, "error": "a message must be an object"}
+            if self.session_persistence:
+                sender_id = valid_session_id(data)
+                if sender_id is None:
+                    return {"ok": False, "error": "session_id missing or invalid: send session_request first"}
+            else:
+                sender_id = sid
+            output = CountingOutput(sio, self.bot_message_evt)
+            raw_text = data.get("message")
+            metadata = message_guard.clean_metadata(data.get(self.metadata_key))
+            text = message_guard.clean_text(raw_text) if isinstance(raw_text, str) else ""
+            problem = message_guard.problem_with(text)
+            if problem:
+                language = await self._language(sid, metadata, sender_id)
+                await output.send_text_message(sender_id, message_guard.explain(problem, language))
+                return {"ok": True}
+            try:
+                await on_new_message(
+                    UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+                )
+            except Exception:
+                # No message text in the log: it may hold personal data.
+                logger.exception("handling a socket.io message failed")
+            if not output.sent:
+                reply = await message_guard.unavailable_reply(self._agent(sid), sender_id, metadata)
+                await output.send_text_message(sender_id, reply)
+            return {"ok": True}
+
+        return webhook
+
+    def _agent(self, sid: str) -> Any:
+        request = (self.sio.get_environ(sid, namespace=self.namespace) or {}).get("sanic.request")
+        return getattr(request.app.ctx, "agent", None) if request is not None else None
+
+    async def _language(self, sid: str, metadata: Dict[str, str], sender_id: str) -> str:
+        """The language of a reply made here (errors): see message_guard.reply_language."""
+        agent = self._agent(sid)
+        spoken = await message_guard.conversation_language(agent, sender_id) if agent else None
+        return message_guard.reply_language(metadata, spoken)
