@@ -11,6 +11,7 @@
   inclubot staff set-password USERNAME [--password-stdin]
   inclubot privacy purge [--older-than-days N]   delete conversations and unanswered
                                      questions older than N days (INCLUBOT_RETENTION_DAYS, 30)
+  inclubot serve rasa|actions|web    one server in the foreground (a container's command)
 """
 import argparse
 import os
@@ -57,6 +58,8 @@ def main(argv=None) -> int:
     purger = privacy.add_parser("purge", help="delete conversations and unanswered questions past the retention period")
     purger.add_argument("--older-than-days", type=int, default=None, metavar="N",
                         help="default: INCLUBOT_RETENTION_DAYS, else 30")
+    server = commands.add_parser("serve", help="run one server in the foreground, e.g. in a container (deploy/)")
+    server.add_argument("server", choices=("rasa", "actions", "web"))
 
     args = parser.parse_args(argv)
     if args.command == "run":
@@ -69,11 +72,30 @@ def main(argv=None) -> int:
         return db_upgrade()
     if args.command == "privacy":
         return privacy_purge(args)
+    if args.command == "serve":
+        return serve(args.server)
     if args.command == "staff":
         from bot import staff_commands
 
         return staff_commands.run(args)
     return {"load-demo": kb_load_demo, "import": kb_import, "export": kb_export}[args.kb_command](args)
+
+
+def serve(name: str) -> int:
+    """Become one server (exec): started exactly as `inclubot run` starts it, with the same
+    checks (no Rasa HTTP API beyond loopback without INCLUBOT_API_TOKEN), on INCLUBOT_HOST and
+    the INCLUBOT_*_PORT ports. The Rasa server reaches the actions at ACTION_SERVER_URL."""
+    host = servers.bind_host()
+    if name == "rasa":
+        action_url = os.environ.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{ACTIONS_PORT}/webhook"
+        server = servers.rasa_server(RASA_PORT, action_url, host)
+    elif name == "actions":
+        server = servers.action_server(ACTIONS_PORT, host)
+    else:
+        server = servers.web_server(WEB_PORT, host)
+    os.chdir(servers.PROJECT_ROOT)
+    sys.stdout.flush()
+    os.execve(server.command[0], server.command, {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **server.env})
 
 
 def privacy_purge(args) -> int:

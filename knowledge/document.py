@@ -7,7 +7,7 @@ A document is either one city file (knowledge/cities/FORMAT.md) or an export
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -22,6 +22,7 @@ PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{1,30}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", re.IGNORECASE)
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+MAX_PRIORITY = 1_000_000  # well within the database's integer
 
 ENTRY_FIELDS = {
     "id", "city", "category", "name", "description", "address", "latitude", "longitude",
@@ -32,10 +33,15 @@ CITY_FIELDS = {"id", "city", "timezone", "human_contact"}
 
 
 class KbDocumentError(ValueError):
-    """Every problem found in a document, each as 'file:line: message'."""
+    """Every problem found in a document, each as 'file:line: message'.
 
-    def __init__(self, errors: List[str]):
+    `valid_part` holds what was valid, so that the import can report the problems only
+    the database reveals (an id used in another city...) in the same go.
+    """
+
+    def __init__(self, errors: List[str], valid_part: Optional["KbDocument"] = None):
         self.errors = errors
+        self.valid_part = valid_part
         super().__init__("\n".join(errors))
 
 
@@ -65,6 +71,11 @@ class EntryRecord:
     verified_on: Optional[date] = None
     active: bool = True
     priority: int = 0
+    # Where the entry was read ("file:line"), to place errors found later against the database.
+    origin: str = field(default="", compare=False, repr=False)
+    # The fields the file sets ("phone", "name.fr", ...); None: all of them. A spreadsheet
+    # without a column leaves that field of an existing entry as it is.
+    only: Optional[frozenset] = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -103,6 +114,14 @@ def _construct_mapping(loader, node, deep=False):
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def mapping_at_line(values: Dict[str, Any], line: int) -> Dict[str, Any]:
+    """A mapping whose every key is reported at one line (a row of a spreadsheet)."""
+    mapping = _LineDict(values)
+    mapping.line = line
+    mapping.key_lines = {key: line for key in values}
+    return mapping
+
+
 def _line_of(mapping: Any, key: str = None) -> int:
     if isinstance(mapping, _LineDict):
         return mapping.key_lines.get(key, mapping.line) if key else mapping.line
@@ -113,17 +132,7 @@ def _line_of(mapping: Any, key: str = None) -> int:
 
 def parse_document(data: bytes, filename: str = "<input>") -> KbDocument:
     """Parse and validate a document; raise KbDocumentError listing every problem."""
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise KbDocumentError([f"{filename}: file is larger than {MAX_DOCUMENT_BYTES // 1024 // 1024} MB"])
-    if b"\x00" in data:
-        raise KbDocumentError([f"{filename}: this is a binary file, not YAML or JSON text"])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise KbDocumentError([f"{filename}:{line}: not UTF-8 text (save the file as UTF-8)"])
-    if not text.strip():
-        raise KbDocumentError([f"{filename}: the file is empty"])
+    text = decode_text(data, filename, "YAML or JSON")
     try:
         raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
@@ -132,7 +141,26 @@ def parse_document(data: bytes, filename: str = "<input>") -> KbDocument:
         raise KbDocumentError([f"{filename}:{line}: not valid YAML/JSON: {error.problem}"])
     except yaml.YAMLError as error:
         raise KbDocumentError([f"{filename}: not valid YAML/JSON: {error}"])
+    except RecursionError:
+        # e.g. 100,000 nested brackets: the YAML parser recurses once per level
+        raise KbDocumentError([f"{filename}: nested too deeply to be a knowledge-base file"]) from None
     return validate_document(raw, filename)
+
+
+def decode_text(data: bytes, filename: str, kind: str) -> str:
+    """The file's text, or a KbDocumentError saying why it is not a text file we can read."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise KbDocumentError([f"{filename}: file is larger than {MAX_DOCUMENT_BYTES // 1024 // 1024} MB"])
+    if b"\x00" in data:
+        raise KbDocumentError([f"{filename}: this is a binary file, not {kind} text"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise KbDocumentError([f"{filename}:{line}: not UTF-8 text (save the file as UTF-8)"])
+    if not text.strip():
+        raise KbDocumentError([f"{filename}: the file is empty"])
+    return text
 
 
 def validate_document(raw: Any, filename: str = "<input>") -> KbDocument:
@@ -159,19 +187,7 @@ def validate_document(raw: Any, filename: str = "<input>") -> KbDocument:
     if not isinstance(entry_nodes, list) or not entry_nodes:
         error(_line_of(raw, "entries") or 1, "'entries' must be a non-empty list")
         entry_nodes = []
-
-    entries: List[EntryRecord] = []
-    seen_ids: Dict[str, int] = {}
-    for node in entry_nodes:
-        record = _validate_entry(node, default_city, error)
-        if record is None:
-            continue
-        line = _line_of(node, "id")
-        if record.id in seen_ids:
-            error(line, f"entry id {record.id!r} is used twice (first on line {seen_ids[record.id]})")
-            continue
-        seen_ids[record.id] = line
-        entries.append(record)
+    entries, seen_ids = _validate_entry_list(entry_nodes, default_city, filename, error)
 
     known_cities = {c.id for c in cities}
     for city in cities:
@@ -182,8 +198,50 @@ def validate_document(raw: Any, filename: str = "<input>") -> KbDocument:
             errors.append(f"{filename}:{seen_ids[record.id]}: entry {record.id}: city {record.city!r} is not listed under 'cities'")
 
     if errors:
-        raise KbDocumentError(errors)
+        raise KbDocumentError(errors, KbDocument(cities=cities, entries=entries))
     return KbDocument(cities=cities, entries=entries)
+
+
+def validate_entries(nodes: List[Any], filename: str = "<input>") -> KbDocument:
+    """Validate entries alone (a spreadsheet has no city settings); cities must exist already."""
+    errors: List[str] = []
+
+    def error(line: int, message: str) -> None:
+        errors.append(f"{filename}:{line}: {message}")
+
+    if not nodes:
+        error(1, "the file has no entries")
+    entries, _ = _validate_entry_list(nodes, None, filename, error)
+    if errors:
+        raise KbDocumentError(errors, KbDocument(cities=[], entries=entries))
+    return KbDocument(cities=[], entries=entries)
+
+
+def check_entry(fields: Dict[str, Any]) -> Tuple[Optional[EntryRecord], List[Tuple[Optional[str], str]]]:
+    """Validate one entry given as a mapping (the admin's form): (record, [(field, message)]).
+
+    The same rules as for files, so an entry is valid in the admin exactly when it is in a file.
+    """
+    problems: List[Tuple[Optional[str], str]] = []
+    record = _validate_entry(fields, None, lambda line, message: None, lambda key, message: problems.append((key, message)))
+    return record, problems
+
+
+def _validate_entry_list(nodes: List[Any], default_city: Optional[str], filename: str, error) -> Tuple[List[EntryRecord], Dict[str, int]]:
+    entries: List[EntryRecord] = []
+    seen_ids: Dict[str, int] = {}
+    for node in nodes:
+        record = _validate_entry(node, default_city, error)
+        entry_id, line = node.get("id") if isinstance(node, dict) else None, _line_of(node, "id")
+        if isinstance(entry_id, str):  # an invalid entry's id counts too: it is still taken
+            if entry_id in seen_ids:
+                error(line, f"entry id {entry_id!r} is used twice (first on line {seen_ids[entry_id]})")
+                continue
+            seen_ids[entry_id] = line
+        if record is not None:
+            record.origin = f"{filename}:{line}"
+            entries.append(record)
+    return entries, seen_ids
 
 
 def _check_keys(node: Any, allowed: set, what: str, error) -> None:
@@ -200,7 +258,7 @@ def _validate_city(node: Any, allowed: set, error) -> Optional[CityRecord]:
         return None
     _check_keys(node, allowed, "city", error)
     city_id = node.get("id") or node.get("city")
-    if city_id not in taxonomy.cities:
+    if not isinstance(city_id, str) or city_id not in taxonomy.cities:
         error(_line_of(node), f"unknown city {city_id!r}; known cities: {', '.join(taxonomy.cities)}")
         return None
     zone = node.get("timezone")
@@ -216,7 +274,10 @@ def _validate_city(node: Any, allowed: set, error) -> Optional[CityRecord]:
     return CityRecord(id=city_id, timezone=str(zone), human_contact=contact)
 
 
-def _validate_entry(node: Any, default_city: Optional[str], error) -> Optional[EntryRecord]:
+def _validate_entry(
+    node: Any, default_city: Optional[str], error,
+    on_problem: Optional[Callable[[Optional[str], str], None]] = None,
+) -> Optional[EntryRecord]:
     taxonomy = load_taxonomy()
     if not isinstance(node, dict):
         error(0, "each entry must be a mapping (id, category, name, ...)")
@@ -226,6 +287,8 @@ def _validate_entry(node: Any, default_city: Optional[str], error) -> Optional[E
     def problem(key: Optional[str], message: str) -> None:
         found.append(message)
         error(_line_of(node, key), f"entry {node.get('id', '?')}: {message}")
+        if on_problem is not None:
+            on_problem(key, message)
 
     for key in node:
         if key not in ENTRY_FIELDS:
@@ -237,35 +300,43 @@ def _validate_entry(node: Any, default_city: Optional[str], error) -> Optional[E
     city = node.get("city", default_city)
     if default_city is not None and node.get("city") not in (None, default_city):
         problem("city", f"entry is in city {node.get('city')!r} but the file is for {default_city!r}")
-    if city not in taxonomy.cities:
+    # isinstance first: a list or a mapping cannot even be looked up (it is unhashable)
+    if not isinstance(city, str) or city not in taxonomy.cities:
         problem("city", f"unknown city {city!r}")
     category = node.get("category")
-    if category not in taxonomy.categories:
+    if not isinstance(category, str) or category not in taxonomy.categories:
         problem("category", f"unknown category {category!r}; categories: {', '.join(taxonomy.categories)}")
 
     name = _texts(node, "name", problem, required=True)
     description = _texts(node, "description", problem, required=False)
 
-    def optional_text(key: str, pattern: Optional[re.Pattern], hint: str) -> Optional[str]:
+    def optional_text(key: str, pattern: Optional[re.Pattern], hint: str, max_length: int = None) -> Optional[str]:
         value = node.get(key)
         if value is None or value == "":
             return None
         if not isinstance(value, (str, int)) or (pattern and not pattern.match(str(value).strip())):
             problem(key, f"{key} {value!r} is not valid: {hint}")
             return None
+        if "\x00" in str(value):  # databases refuse it, and no one means it
+            problem(key, f"{key} contains a NUL character")
+            return None
+        if max_length and len(str(value).strip()) > max_length:  # the database column's size
+            problem(key, f"{key} is longer than {max_length} characters")
+            return None
         return str(value).strip()
 
     address = optional_text("address", None, "text")
     phone = optional_text("phone", PHONE, "digits, spaces and an optional leading +, e.g. +32 2 123 45 67 or 112")
-    email = optional_text("email", EMAIL, "like info@example.org")
-    website = optional_text("website", WEBSITE, "a full address starting with https://")
+    email = optional_text("email", EMAIL, "like info@example.org", 254)
+    website = optional_text("website", WEBSITE, "a full address starting with https://", 500)
     source = optional_text("source", None, "text")
 
     latitude, longitude = node.get("latitude"), node.get("longitude")
     if (latitude is None) != (longitude is None):
         problem("latitude", "give both latitude and longitude, or neither")
     for key, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > limit):
+        # "not within" rather than "beyond": NaN is within nothing.
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not -limit <= value <= limit):
             problem(key, f"{key} must be a number between -{limit} and {limit}")
 
     hours = node.get("opening_hours")
@@ -292,8 +363,8 @@ def _validate_entry(node: Any, default_city: Optional[str], error) -> Optional[E
     if not isinstance(active, bool):
         problem("active", "active must be true or false")
     priority = node.get("priority", 0)
-    if isinstance(priority, bool) or not isinstance(priority, int):
-        problem("priority", "priority must be a whole number")
+    if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > MAX_PRIORITY:
+        problem("priority", f"priority must be a whole number between -{MAX_PRIORITY} and {MAX_PRIORITY}")
 
     if found:
         return None
@@ -324,6 +395,8 @@ def _texts(node: dict, key: str, problem, required: bool) -> Dict[str, str]:
             continue
         elif not isinstance(text, str):
             problem(key, f"{key}.{language} must be text")
+        elif "\x00" in text:
+            problem(key, f"{key}.{language} contains a NUL character")
         else:
             texts[language] = text.strip()
     if required and not texts:

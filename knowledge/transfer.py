@@ -1,24 +1,22 @@
 """Import and export of the knowledge base: all-or-nothing, audited, lossless round trip."""
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.document import CityRecord, EntryRecord, KbDocument, parse_document
-from knowledge.models import AuditLog, City, Entry, EntryText
+from knowledge import csv_entries
+from knowledge.changes import entry_as_dict, json_default, save_into
+from knowledge.document import CityRecord, KbDocument, KbDocumentError, parse_document
+from knowledge.models import City, Entry
 from knowledge.taxonomy import load_taxonomy
 
 EXPORT_FORMAT = "inclubot-kb/1"
 DEMO_DIR = Path(__file__).with_name("cities")
-
-ENTRY_COLUMNS = (
-    "category", "address", "latitude", "longitude", "phone", "email", "website",
-    "opening_hours", "languages_spoken", "source", "verified_on", "active", "priority",
-)
 
 
 @dataclass
@@ -42,37 +40,89 @@ def import_document(session: Session, document: KbDocument, actor: str) -> Impor
     """Upsert the document's cities and entries in the caller's transaction, with audit rows.
 
     Entries of the database that the document does not mention are left as they are.
+    Problems that only the database reveals are all reported, with their lines, before
+    anything is written.
     """
+    _check_against_database(session, document)
     summary = ImportSummary()
     for record in document.cities:
         _upsert_city(session, record)
         summary.cities.append(record.id)
     session.flush()
+    existing = _load_entries(session, [record.id for record in document.entries])
     for record in document.entries:
-        entry = session.get(Entry, record.id)
-        if entry is not None and entry.city_id != record.city:
-            raise ValueError(f"entry {record.id} belongs to {entry.city_id}, not {record.city}")
-        before = entry_as_dict(entry) if entry is not None else None
-        if entry is None:
-            entry = Entry(id=record.id, city_id=record.city)
-            session.add(entry)
-        _apply_entry(entry, record)
-        session.flush()
-        after = entry_as_dict(entry)
-        if before is None:
+        saved = save_into(session, existing.get(record.id), record, actor, "import-create", "import-update")
+        if saved.created:
             summary.created.append(record.id)
-            _audit(session, actor, "import-create", entry, after)
-        elif before != after:
-            changed = sorted(k for k in after if before.get(k) != after.get(k))
-            summary.updated[record.id] = changed
-            _audit(session, actor, "import-update", entry, {k: after[k] for k in changed})
+        elif saved.changed:
+            summary.updated[record.id] = saved.changed
         else:
             summary.unchanged += 1
     return summary
 
 
-def import_file(session: Session, data: bytes, filename: str, actor: str) -> ImportSummary:
-    return import_document(session, parse_document(data, filename), actor)
+def _load_entries(session: Session, ids: List[str], batch: int = 500) -> Dict[str, Entry]:
+    """The entries with these ids, with their texts, in a few queries instead of one each."""
+    found: Dict[str, Entry] = {}
+    for start in range(0, len(ids), batch):
+        rows = session.execute(select(Entry).where(Entry.id.in_(ids[start:start + batch]))).scalars()
+        found.update((entry.id, entry) for entry in rows)
+    return found
+
+
+def read_document(data: bytes, filename: str, file_format: str = "auto") -> KbDocument:
+    """Parse and validate a file: CSV (a spreadsheet of entries), or YAML/JSON."""
+    if _is_csv(filename, file_format):
+        return csv_entries.read_csv(data, filename)
+    return parse_document(data, filename)  # JSON is YAML
+
+
+def _is_csv(filename: str, file_format: str) -> bool:
+    return file_format == "csv" or (file_format == "auto" and filename.lower().endswith(".csv"))
+
+
+def import_file(session: Session, data: bytes, filename: str, actor: str, file_format: str = "auto") -> ImportSummary:
+    try:
+        document = read_document(data, filename, file_format)
+    except KbDocumentError as error:
+        # Report the database's objections to the valid rows now too, not after a second try
+        # (cities only for a spreadsheet: a YAML file's own city may be what was invalid).
+        found, valid = list(error.errors), error.valid_part
+        if valid is not None:
+            found += _database_problems(session, valid, check_cities=_is_csv(filename, file_format))
+        raise KbDocumentError(sorted(found, key=_line_number)) from None
+    return import_document(session, document, actor)
+
+
+def _line_number(error: str) -> int:
+    match = re.match(r"^.*?:(\d+): ", error)
+    return int(match.group(1)) if match else 0
+
+
+def _check_against_database(session: Session, document: KbDocument) -> None:
+    errors = _database_problems(session, document)
+    if errors:
+        raise KbDocumentError(errors)
+
+
+def _database_problems(session: Session, document: KbDocument, check_cities: bool = True) -> List[str]:
+    errors = []
+    cities_in_document = {c.id for c in document.cities}
+    cities_in_database = set(session.execute(select(City.id)).scalars())
+    existing = dict(session.execute(select(Entry.id, Entry.city_id)).all())
+    for record in document.entries:
+        where = record.origin or "<input>"
+        if record.id in existing and existing[record.id] != record.city:
+            errors.append(
+                f"{where}: entry {record.id}: this id belongs to an entry of {existing[record.id]}, "
+                f"not {record.city} (entries cannot move between cities: give it a new id)"
+            )
+        if check_cities and record.city not in cities_in_document and record.city not in cities_in_database:
+            errors.append(
+                f"{where}: entry {record.id}: city {record.city} is not set up in this database yet "
+                f"(import its city file first, e.g. knowledge/cities/{record.city}.yml)"
+            )
+    return errors
 
 
 def load_demo(session: Session, actor: str = "demo-loader") -> ImportSummary:
@@ -88,9 +138,13 @@ def load_demo(session: Session, actor: str = "demo-loader") -> ImportSummary:
     return total
 
 
-def export_all(session: Session) -> dict:
-    cities = session.execute(select(City).order_by(City.id)).scalars().all()
-    entries = session.execute(select(Entry).order_by(Entry.city_id, Entry.category, Entry.id)).scalars().all()
+def export_all(session: Session, city: Optional[str] = None) -> dict:
+    """Every city and entry (or one city's), in a stable order."""
+    cities = select(City).order_by(City.id)
+    entries = select(Entry).order_by(Entry.city_id, Entry.category, Entry.id)
+    if city is not None:
+        cities, entries = cities.where(City.id == city), entries.where(Entry.city_id == city)
+    cities, entries = session.execute(cities).scalars().all(), session.execute(entries).scalars().all()
     return {
         "format": EXPORT_FORMAT,
         "cities": [
@@ -101,19 +155,21 @@ def export_all(session: Session) -> dict:
     }
 
 
-def export_json(session: Session) -> str:
-    return json.dumps(export_all(session), ensure_ascii=False, indent=2, default=_json_default)
+def export_json(session: Session, city: Optional[str] = None) -> str:
+    return json.dumps(export_all(session, city), ensure_ascii=False, indent=2, default=json_default)
 
 
-def entry_as_dict(entry: Entry) -> dict:
-    texts = sorted(entry.texts, key=lambda t: t.language)
-    data = {"id": entry.id, "city": entry.city_id}
-    for column in ENTRY_COLUMNS:
-        data[column] = getattr(entry, column)
-    data["languages_spoken"] = list(entry.languages_spoken or [])
-    data["name"] = {t.language: t.name for t in texts}
-    data["description"] = {t.language: t.description for t in texts if t.description}
-    return data
+def export_yaml(session: Session, city: Optional[str] = None) -> str:
+    return yaml.safe_dump(json.loads(export_json(session, city)), allow_unicode=True, sort_keys=False)
+
+
+def export_csv(session: Session, city: Optional[str] = None) -> str:
+    """The entries as a spreadsheet (city settings are not part of it)."""
+    return csv_entries.write_csv(export_all(session, city)["entries"])
+
+
+def export_text(session: Session, file_format: str, city: Optional[str] = None) -> str:
+    return {"json": export_json, "yaml": export_yaml, "csv": export_csv}[file_format](session, city)
 
 
 def _upsert_city(session: Session, record: CityRecord) -> None:
@@ -126,34 +182,3 @@ def _upsert_city(session: Session, record: CityRecord) -> None:
     if record.human_contact is not None:
         city.human_contact_entry_id = record.human_contact
     session.add(city)
-
-
-def _apply_entry(entry: Entry, record: EntryRecord) -> None:
-    for column in ENTRY_COLUMNS:
-        setattr(entry, column, getattr(record, column))
-    existing = entry.texts_by_language()
-    for language in set(record.name) | set(record.description):
-        text = existing.get(language)
-        if text is None:
-            text = EntryText(language=language)
-            entry.texts.append(text)
-        text.name = record.name.get(language) or record.name.get("en") or next(iter(record.name.values()))
-        text.description = record.description.get(language, "")
-    for language, text in existing.items():
-        if language not in record.name and language not in record.description:
-            entry.texts.remove(text)
-
-
-def _audit(session: Session, actor: str, action: str, entry: Entry, changes: dict) -> None:
-    session.add(
-        AuditLog(
-            actor=actor, action=action, entry_id=entry.id, city_id=entry.city_id,
-            changes=json.loads(json.dumps(changes, default=_json_default)),
-        )
-    )
-
-
-def _json_default(value):
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -1,0 +1,100 @@
+"""The staff admin at /admin: Flask-Admin views on the knowledge base.
+
+`init_admin(app)` adds it to the project's web app (web/app.py). Staff log in with an
+account made by `inclubot staff create-coordinator` (the first) or by a coordinator.
+"""
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, abort, render_template, request
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from knowledge.admin import sessions
+from knowledge.admin.audit_view import AuditView
+from knowledge.admin.database import init_database
+from knowledge.admin.entry_view import EntryView
+from knowledge.admin.home_view import HomeView
+from knowledge.admin.insights_view import CATEGORY, QuestionsView, StaleView, UnansweredView
+from knowledge.admin.login_limiter import LoginLimiter
+from knowledge.admin.secret_key import load_secret_key
+from knowledge.admin.staff_view import StaffView
+
+URL = "/admin"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+ERROR_TEXTS = {
+    400: "This request cannot be used (it has characters no form can send). Go back and try again.",
+    401: "Please log in first.",
+    403: "Your account does not give access to this page or entry.",
+    404: "There is no such page.",
+    405: "This page cannot be used like that.",
+}
+
+
+@dataclass
+class AdminState:
+    db: SQLAlchemy
+    limiter: LoginLimiter
+
+
+def init_admin(app: Flask) -> Admin:
+    app.secret_key = app.secret_key or load_secret_key()
+    sessions.configure(app)
+    # CSRF is checked for every change under /admin (below), not for the rest of the app.
+    app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)  # lives as long as the session
+    csrf = CSRFProtect(app)
+    db = init_database(app)
+    app.extensions["staff_admin"] = AdminState(db=db, limiter=LoginLimiter())
+    app.register_blueprint(Blueprint("staff_admin_templates", __name__, template_folder="templates"))
+    app.jinja_env.globals["current_staff"] = sessions.current_staff
+
+    admin = Admin(
+        app, name="IncluBot staff", url=URL, index_view=HomeView(url=URL, name="Home"),
+        theme=Bootstrap4Theme(base_template="staff_admin/master.html"),
+    )
+    admin.add_view(EntryView(db))
+    admin.add_view(StaffView(db))
+    admin.add_view(AuditView(db))
+    admin.add_view(QuestionsView(name="Questions over time", endpoint="questions", url="questions", category=CATEGORY))
+    admin.add_view(UnansweredView(name="Unanswered questions", endpoint="unanswered", url="unanswered", category=CATEGORY))
+    admin.add_view(StaleView(name="Not verified for 6 months", endpoint="stale", url="stale", category=CATEGORY))
+
+    @app.before_request
+    def refuse_forged_or_malformed_requests():
+        if not _is_admin_path():
+            return
+        if request.method not in SAFE_METHODS:
+            csrf.protect()
+        # No browser sends NUL; databases refuse it (PostgreSQL with an error, not a message).
+        for source in (request.args, request.form):
+            if any("\x00" in key + "".join(values) for key, values in source.lists()):
+                abort(400)
+
+    @app.after_request
+    def admin_headers(response):
+        if _is_admin_path():
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            if not request.path.startswith(f"{URL}/static/"):
+                response.headers.setdefault("Cache-Control", "no-store")  # pages of a logged-in user
+        return response
+
+    @app.errorhandler(CSRFError)
+    def forged_or_expired(error):
+        message = "This form has expired or did not come from this site. Go back, reload the page and try again."
+        return render_template("staff_admin/error.html", message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def admin_error_page(error):
+        if not _is_admin_path() or error.code not in ERROR_TEXTS:
+            return error
+        return render_template("staff_admin/error.html", message=ERROR_TEXTS[error.code]), error.code
+
+    return admin
+
+
+def _is_admin_path() -> bool:
+    return request.path == URL or request.path.startswith(URL + "/")

@@ -1,0 +1,182 @@
+"""Staff edit the knowledge base here: list, create, edit, archive and verify entries.
+
+Every change goes through knowledge/changes.py (audited) and is committed at once: the
+action server reads the database on every message, so the bot answers with it next.
+"""
+import logging
+from datetime import date
+from typing import List
+
+from flask import abort, flash, request
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual
+from flask_admin.helpers import get_form_data
+from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
+
+from knowledge import changes
+from knowledge.admin import entry_form
+from knowledge.admin.access import StaffModelView
+from knowledge.admin.database import db_session
+from knowledge.admin.permissions import cities_of, may_edit_city
+from knowledge.document import check_entry
+from knowledge.models import Entry, EntryText
+from knowledge.taxonomy import load_taxonomy
+
+log = logging.getLogger(__name__)
+SAVE_FAILED = "The entry could not be saved (the database refused it); nothing was changed. Try again."
+
+
+def _name(view, context, entry, name):
+    texts = entry.texts_by_language()
+    text = texts.get("en") or next(iter(texts.values()), None)
+    return text.name if text else entry.id
+
+
+def _missing(view, context, entry, name):
+    present = entry.texts_by_language()
+    missing = [code for code in load_taxonomy().languages if code not in present]
+    return ", ".join(missing) if missing else "none"
+
+
+def _verified(view, context, entry, name):
+    return entry.verified_on.isoformat() if entry.verified_on else "never"
+
+
+class NameContains(BaseSQLAFilter):
+    """Entries with a name, in any language, that contains the text (accents as typed)."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Entry.texts.any(func.lower(EntryText.name).contains(value.lower(), autoescape=True)))
+
+    def operation(self):
+        return "contains"
+
+
+class EntryView(StaffModelView):
+    can_delete = False  # archived instead: the record stays, the bot stops showing it
+    can_view_details = False
+    column_list = ("id", "name", "city_id", "category", "verified_on", "active", "missing")
+    column_labels = {
+        "id": "Id", "city_id": "City", "verified_on": "Last verified", "missing": "Missing translations",
+    }
+    column_formatters = {"name": _name, "missing": _missing, "verified_on": _verified}
+    column_sortable_list = ("id", "city_id", "category", "verified_on", "active")
+    # Names are searched with the "Name contains" filter: a search joined to the texts
+    # would count each entry once per language.
+    column_searchable_list = ("id", "address", "phone", "email")
+    column_default_sort = "id"
+    page_size = 50
+    edit_template = "staff_admin/entry_edit.html"
+
+    def __init__(self, db):
+        taxonomy = load_taxonomy()
+        self.column_filters = (
+            FilterEqual(Entry.city_id, "City", options=[(c, city.name) for c, city in taxonomy.cities.items()]),
+            FilterEqual(Entry.category, "Category", options=[(c, entry_form.category_label(c)) for c in taxonomy.categories]),
+            BooleanEqualFilter(Entry.active, "Active"),
+            NameContains(Entry.id, "Name (any language)"),
+        )
+        self.form = entry_form.build_form_class()
+        self.form_create_rules = self.form_edit_rules = entry_form.form_rules()
+        super().__init__(Entry, db, name="Entries", endpoint="entry", url="entry")
+
+    # --- what the user may see: their cities only --------------------------------------
+
+    def get_query(self):
+        return super().get_query().filter(Entry.city_id.in_(cities_of(self.staff)))
+
+    def get_count_query(self):
+        return super().get_count_query().filter(Entry.city_id.in_(cities_of(self.staff)))
+
+    def get_one(self, id):
+        entry = super().get_one(id)
+        if entry is not None and not may_edit_city(self.staff, entry.city_id):
+            abort(403)
+        return entry
+
+    # --- forms ----------------------------------------------------------------------------
+
+    def create_form(self, obj=None):
+        if request.method == "POST" and not may_edit_city(self.staff, request.form.get("city")):
+            abort(403)
+        form = self._create_form_class(get_form_data())
+        allowed = set(cities_of(self.staff))
+        form.city.choices = [(c, label) for c, label in form.city.choices if c in allowed]
+        form.entry = None
+        return form
+
+    def edit_form(self, obj=None):
+        form = self._edit_form_class(get_form_data(), data=entry_form.data_of(obj))
+        form.id.render_kw = {"readonly": True}
+        form.city.choices = [(obj.city_id, load_taxonomy().cities[obj.city_id].name)]
+        form.city.data = obj.city_id
+        self._template_args["missing_languages"] = entry_form.mark_missing_translations(form, obj)
+        form.entry = obj
+        return form
+
+    def validate_form(self, form) -> bool:
+        if not super().validate_form(form):
+            return False
+        if not hasattr(form, "entry"):  # the list's action form
+            return True
+        record, problems = check_entry(entry_form.fields_of(form, form.entry, date.today()))
+        if record is not None and form.entry is None and db_session().get(Entry, record.id) is not None:
+            problems.append(("id", f"there is already an entry with the id {record.id}"))
+        if problems:
+            entry_form.show_problems(form, problems)
+            flash("Please correct: " + "; ".join(message for _, message in problems), "error")
+            return False
+        form.record = record
+        return True
+
+    # --- saving -----------------------------------------------------------------------
+
+    def create_model(self, form):
+        if not self._save(form.record):
+            return False
+        return db_session().get(Entry, form.record.id)
+
+    def update_model(self, form, model) -> bool:
+        return self._save(form.record)
+
+    def _save(self, record) -> bool:
+        if not may_edit_city(self.staff, record.city):
+            abort(403)
+        try:
+            changes.save_entry(db_session(), record, actor=self.staff.username)
+            db_session().commit()
+            return True
+        except (SQLAlchemyError, ValueError):  # ValueError: the id was taken in another city meanwhile
+            db_session().rollback()
+            log.exception("saving entry %s failed", record.id)
+            flash(SAVE_FAILED, "error")
+            return False
+
+    # --- actions on the selected entries ------------------------------------------------
+
+    @action("verify", "Mark verified today", "Mark the selected entries as verified today?")
+    def action_verify(self, ids: List[str]):
+        today = date.today()
+        self._change_each(ids, lambda entry: changes.mark_verified(db_session(), entry, self.staff.username, today), "marked verified today")
+
+    @action("archive", "Archive", "Archive the selected entries? The bot will stop showing them.")
+    def action_archive(self, ids: List[str]):
+        self._change_each(ids, lambda entry: changes.set_active(db_session(), entry, False, self.staff.username), "archived")
+
+    @action("restore", "Restore", "Restore the selected entries? The bot will show them again.")
+    def action_restore(self, ids: List[str]):
+        self._change_each(ids, lambda entry: changes.set_active(db_session(), entry, True, self.staff.username), "restored")
+
+    def _change_each(self, ids: List[str], change, done: str) -> None:
+        """All or nothing: one entry the user may not change refuses the whole request."""
+        entries = [entry for entry in (self.get_one(i) for i in ids) if entry is not None]
+        try:
+            changed = sum(1 for entry in entries if change(entry))
+            db_session().commit()
+        except SQLAlchemyError:
+            db_session().rollback()
+            log.exception("action on %d entries failed", len(entries))
+            flash(SAVE_FAILED, "error")
+            return
+        flash(f"{changed} entr{'y' if changed == 1 else 'ies'} {done}.", "success")

@@ -1,0 +1,80 @@
+"""Who is logged in: a signed session cookie, checked against the database on every request.
+
+A session ends after INCLUBOT_ADMIN_IDLE_MINUTES without a request (default 30), after
+INCLUBOT_ADMIN_SESSION_HOURS in any case (default 10), when the account is deactivated,
+and when its password changes.
+"""
+import hashlib
+import hmac
+import os
+import time
+from datetime import timedelta
+from typing import Optional
+
+from flask import Flask, current_app, g, session
+
+from knowledge.admin.database import db_session
+from knowledge.models import StaffUser
+
+SESSION_KEY = "staff"
+
+
+def idle_seconds() -> float:
+    return float(os.environ.get("INCLUBOT_ADMIN_IDLE_MINUTES", "30")) * 60
+
+
+def max_seconds() -> float:
+    return float(os.environ.get("INCLUBOT_ADMIN_SESSION_HOURS", "10")) * 3600
+
+
+def configure(app: Flask) -> None:
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Behind HTTPS (production) set INCLUBOT_SECURE_COOKIES=1; local http needs it off.
+        SESSION_COOKIE_SECURE=os.environ.get("INCLUBOT_SECURE_COOKIES") == "1",
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=idle_seconds()),
+    )
+
+
+def log_in(user: StaffUser) -> None:
+    session.clear()
+    session.permanent = True
+    now = time.time()
+    session[SESSION_KEY] = {"id": user.id, "key": _password_fingerprint(user), "since": now, "seen": now}
+    g.staff = user
+
+
+def log_out() -> None:
+    session.clear()
+    g.staff = None
+
+
+def current_staff() -> Optional[StaffUser]:
+    """The logged-in, active staff member, or None."""
+    if "staff" not in g:
+        g.staff = _staff_of_session()
+    return g.staff
+
+
+def _staff_of_session() -> Optional[StaffUser]:
+    state = session.get(SESSION_KEY)
+    if not isinstance(state, dict):
+        return None
+    now = time.time()
+    if now - state.get("seen", 0) > idle_seconds() or now - state.get("since", 0) > max_seconds():
+        session.clear()
+        return None
+    user = db_session().get(StaffUser, state.get("id"))
+    if user is None or not user.active or not hmac.compare_digest(state.get("key", ""), _password_fingerprint(user)):
+        session.clear()
+        return None
+    state["seen"] = now
+    session.modified = True
+    return user
+
+
+def _password_fingerprint(user: StaffUser) -> str:
+    """Changes with the password, so that changing it ends the sessions opened before."""
+    key = current_app.secret_key.encode()
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,141 @@
+"""Changes to entries, each applied in the caller's transaction together with its audit row.
+
+The import and the staff admin both change entries through here, so every change leaves
+the same trace in the audit log: who, when, what (the changed fields with their new values).
+"""
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import List, Optional
+
+from sqlalchemy.orm import Session
+
+from knowledge.document import EntryRecord
+from knowledge.models import AuditLog, Entry, EntryText, utcnow
+
+ENTRY_COLUMNS = (
+    "category", "address", "latitude", "longitude", "phone", "email", "website",
+    "opening_hours", "languages_spoken", "source", "verified_on", "active", "priority",
+)
+
+
+@dataclass
+class Saved:
+    created: bool
+    changed: List[str] = field(default_factory=list)  # fields an update changed
+
+
+def entry_as_dict(entry: Entry) -> dict:
+    """An entry as plain data: the export's shape, and what audit rows compare."""
+    texts = sorted(entry.texts, key=lambda t: t.language)
+    data = {"id": entry.id, "city": entry.city_id}
+    for column in ENTRY_COLUMNS:
+        data[column] = getattr(entry, column)
+    data["languages_spoken"] = list(entry.languages_spoken or [])
+    data["name"] = {t.language: t.name for t in texts}
+    data["description"] = {t.language: t.description for t in texts if t.description}
+    return data
+
+
+def save_entry(
+    session: Session, record: EntryRecord, actor: str,
+    create_action: str = "create", update_action: str = "update",
+) -> Saved:
+    """Create or update the entry of a validated record; audited when something changed."""
+    return save_into(session, session.get(Entry, record.id), record, actor, create_action, update_action)
+
+
+def save_into(
+    session: Session, entry: Optional[Entry], record: EntryRecord, actor: str,
+    create_action: str = "create", update_action: str = "update",
+) -> Saved:
+    """save_entry for a caller that has loaded the entry already (None: there is none)."""
+    if entry is not None and entry.city_id != record.city:
+        raise ValueError(f"entry {record.id} belongs to {entry.city_id}, not {record.city}")
+    before = entry_as_dict(entry) if entry is not None else None
+    if entry is None:
+        entry = Entry(id=record.id, city_id=record.city)
+        session.add(entry)
+    elif record.only is not None:
+        record = _completed(record, entry)
+    apply_record(entry, record)
+    after = entry_as_dict(entry)
+    if before is None:
+        write_audit(session, actor, create_action, entry, after)
+        return Saved(created=True)
+    changed = sorted(key for key in after if before.get(key) != after.get(key))
+    if changed:
+        entry.updated_at = utcnow()  # text-only changes do not touch the entries row
+        write_audit(session, actor, update_action, entry, {key: after[key] for key in changed})
+    return Saved(created=False, changed=changed)
+
+
+def set_active(session: Session, entry: Entry, active: bool, actor: str) -> bool:
+    """Archive (active=False) or restore an entry; archived entries stay for the record."""
+    if entry.active == active:
+        return False
+    entry.active = active
+    write_audit(session, actor, "restore" if active else "archive", entry, {"active": active})
+    return True
+
+
+def mark_verified(session: Session, entry: Entry, actor: str, on: date) -> bool:
+    """Staff checked the entry against reality on that day."""
+    if entry.verified_on == on:
+        return False
+    entry.verified_on = on
+    write_audit(session, actor, "verify", entry, {"verified_on": on})
+    return True
+
+
+def _completed(record: EntryRecord, entry: Entry) -> EntryRecord:
+    """The record with what its file does not set taken from the entry as it is."""
+    given = record.only
+    columns = {c: getattr(record if c in given else entry, c) for c in ENTRY_COLUMNS}
+    texts = entry.texts_by_language()
+    name, description = {}, {}
+    for language in sorted(set(texts) | set(record.name) | set(record.description)):
+        current = texts.get(language)
+        new_name = record.name.get(language) if f"name.{language}" in given else (current.name if current else None)
+        new_description = (
+            record.description.get(language) if f"description.{language}" in given
+            else (current.description if current else None)
+        )
+        if new_name:
+            name[language] = new_name
+        if new_description:
+            description[language] = new_description
+    return replace(record, **columns, name=name, description=description, only=None)
+
+
+def apply_record(entry: Entry, record: EntryRecord) -> None:
+    for column in ENTRY_COLUMNS:
+        setattr(entry, column, getattr(record, column))
+    existing = entry.texts_by_language()
+    for language in set(record.name) | set(record.description):
+        text = existing.get(language)
+        if text is None:
+            text = EntryText(language=language)
+            entry.texts.append(text)
+        text.name = record.name.get(language) or record.name.get("en") or next(iter(record.name.values()))
+        text.description = record.description.get(language, "")
+    for language, text in existing.items():
+        if language not in record.name and language not in record.description:
+            entry.texts.remove(text)
+
+
+def write_audit(session: Session, actor: str, action: str, entry: Optional[Entry], changes: dict, city_id: str = None) -> None:
+    session.add(
+        AuditLog(
+            actor=actor, action=action,
+            entry_id=entry.id if entry is not None else None,
+            city_id=entry.city_id if entry is not None else city_id,
+            changes=json.loads(json.dumps(changes, default=json_default)),
+        )
+    )
+
+
+def json_default(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -1,0 +1,181 @@
+"""Entries as a spreadsheet (CSV): one row per entry, one column per field and language.
+
+Reading turns each row into the same mapping a YAML entry is, validated by the same rules
+(knowledge/document.py), with the row's line in every error. Writing is the exact inverse,
+so export -> import changes nothing. City settings (time zone, contact entry) are not
+part of a spreadsheet: the cities must already be in the database.
+"""
+import csv
+import io
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from knowledge import typed_values
+from knowledge.document import KbDocument, KbDocumentError, decode_text, mapping_at_line, validate_entries
+from knowledge.opening_hours import DAYS
+from knowledge.taxonomy import load_taxonomy
+
+# A spreadsheet runs a cell starting with one of these as a formula: exported cells get a
+# leading apostrophe, which reading removes again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def columns() -> List[str]:
+    languages = list(load_taxonomy().languages)
+    return [
+        "id", "city", "category",
+        *(f"name_{code}" for code in languages),
+        *(f"description_{code}" for code in languages),
+        "address", "latitude", "longitude", "phone", "email", "website",
+        *(f"hours_{day}" for day in DAYS),
+        "languages_spoken", "source", "verified_on", "active", "priority",
+    ]
+
+
+TEXT_COLUMNS = ("address", "phone", "email", "website", "source")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def read_csv(data: bytes, filename: str = "<input>") -> KbDocument:
+    """Parse and validate a spreadsheet; raise KbDocumentError listing every problem."""
+    text = decode_text(data, filename, "CSV")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    errors: List[str] = []
+    header: List[str] = []
+    nodes = []
+    try:
+        header = [cell.strip().lower() for cell in next(reader)]
+        row_start = reader.line_num + 1
+        for row in reader:
+            line, row_start = row_start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue  # spreadsheets leave empty rows at the end
+            if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+                errors.append(f"{filename}:{line}: this row has {len(row)} cells but the header has {len(header)} columns")
+                continue
+            cells = dict(zip(header, row + [""] * (len(header) - len(row))))
+            nodes.append(mapping_at_line(_entry_from_cells(cells), line))
+    except csv.Error as error:
+        raise KbDocumentError([f"{filename}:{reader.line_num}: not valid CSV: {error}"])
+    header_problems, rows_readable = _header_problems(header, filename)
+    errors = header_problems + errors
+    document = None
+    if rows_readable:
+        try:
+            document = validate_entries(nodes, filename)
+        except KbDocumentError as error:
+            errors += error.errors
+            document = error.valid_part
+    if document is not None:
+        given = _fields_given(header)
+        for record in document.entries:
+            record.only = given
+    if errors:
+        raise KbDocumentError(errors, document)
+    return document
+
+
+def _fields_given(header: List[str]) -> frozenset:
+    """The entry fields the spreadsheet's columns set (name_fr -> 'name.fr', hours_* -> opening_hours)."""
+    given = set()
+    for column in header:
+        kind, _, code = column.partition("_")
+        if kind in ("name", "description") and code:
+            given.add(f"{kind}.{code}")
+        elif kind == "hours":
+            given.add("opening_hours")
+        else:
+            given.add(column)
+    return frozenset(given)
+
+
+def _delimiter(text: str) -> str:
+    """',' or ';' (spreadsheets with a decimal comma) or a tab: the one the header uses most."""
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count)
+
+
+def _header_problems(header: List[str], filename: str) -> Tuple[List[str], bool]:
+    """Problems of the header line, and whether the rows can be checked despite them."""
+    known = columns()
+    problems = []
+    for name in sorted({c for c in header if header.count(c) > 1}):
+        problems.append(f"{filename}:1: column {name!r} appears twice")
+    unknown = [c for c in header if c not in known]
+    if unknown:
+        problems.append(f"{filename}:1: unknown column(s) {', '.join(repr(c) for c in unknown)}; columns are: {', '.join(known)}")
+    rows_readable = True
+    for required in ("id", "city", "category"):
+        if required not in header:
+            problems.append(f"{filename}:1: the column {required!r} is missing")
+            rows_readable = False
+    if not any(c.startswith("name_") for c in header):
+        problems.append(f"{filename}:1: no name column (e.g. name_en)")
+        rows_readable = False
+    return problems, rows_readable
+
+
+def _entry_from_cells(cells: Dict[str, str]) -> Dict[str, Any]:
+    """One row as the mapping a YAML entry is (see knowledge/typed_values.py)."""
+    def cell(name: str) -> Optional[str]:
+        value = _unguard(cells.get(name, "")).strip()
+        return value or None
+
+    entry: Dict[str, Any] = {"id": cell("id"), "city": cell("city"), "category": cell("category")}
+    for kind in ("name", "description"):
+        entry[kind] = {
+            code: cell(f"{kind}_{code}") for code in load_taxonomy().languages if cell(f"{kind}_{code}")
+        }
+    for name in TEXT_COLUMNS:
+        entry[name] = cell(name)
+    entry["latitude"] = typed_values.number(cell("latitude"))
+    entry["longitude"] = typed_values.number(cell("longitude"))
+    entry["opening_hours"] = typed_values.week_hours({day: cell(f"hours_{day}") for day in DAYS})
+    entry["languages_spoken"] = typed_values.language_list(cell("languages_spoken"))
+    entry["verified_on"] = cell("verified_on")
+    entry["active"] = typed_values.boolean(cell("active"))
+    entry["priority"] = typed_values.integer(cell("priority"))
+    return entry
+
+
+def _unguard(value: str) -> str:
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+        return value[1:]
+    return value
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def write_csv(entries: Iterable[dict]) -> str:
+    """Entries as exported (knowledge.changes.entry_as_dict) -> CSV text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    header = columns()
+    writer.writerow(header)
+    for entry in entries:
+        cells = _cells_of(entry)
+        writer.writerow([cells.get(name, "") for name in header])
+    return out.getvalue()
+
+
+def _cells_of(entry: dict) -> Dict[str, str]:
+    cells = {"id": entry["id"], "city": entry["city"], "category": entry["category"]}
+    for kind in ("name", "description"):
+        for code, value in (entry.get(kind) or {}).items():
+            cells[f"{kind}_{code}"] = _guard(value)
+    for name in TEXT_COLUMNS:
+        cells[name] = _guard(entry.get(name) or "")
+    for name in ("latitude", "longitude"):
+        cells[name] = "" if entry.get(name) is None else repr(float(entry[name]))
+    for day, spans in (entry.get("opening_hours") or {}).items():
+        cells[f"hours_{day}"] = typed_values.day_text(spans)
+    cells["languages_spoken"] = ", ".join(entry.get("languages_spoken") or [])
+    verified = entry.get("verified_on")
+    cells["verified_on"] = verified.isoformat() if hasattr(verified, "isoformat") else (verified or "")
+    cells["active"] = "true" if entry.get("active", True) else "false"
+    cells["priority"] = str(entry.get("priority") or 0)
+    return cells
+
+
+def _guard(value: str) -> str:
+    return "'" + value if value and value[0] in FORMULA_START else value

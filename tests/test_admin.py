@@ -1,0 +1,618 @@
+"""The staff admin, through HTTP against the running web app (bot/servers.web_server), on a
+real database (SQLite, and PostgreSQL when configured).
+
+Who may do what (the authorisation matrix), CSRF, log-in limits, sessions, editing with
+validation and audit, the pages that help staff improve the service, and an edit that
+the bot says in its very next answer.
+"""
+import os
+import re
+import secrets
+import subprocess
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from typing import Dict, Optional
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bot import servers
+from conftest import DATABASE_KINDS, PROJECT_ROOT, drop_postgres, fresh_postgres_url, fresh_sqlite_url
+from knowledge import queries
+from knowledge.db import get_engine, session_scope
+from knowledge.migrate import upgrade
+from knowledge.models import AuditLog, Entry, StaffUser
+from knowledge.transfer import load_demo
+
+CITY = {"A": "schaerbeek", "B": "mechelen"}
+ENTRY = {"A": "schaerbeek-town-hall", "B": "mechelen-town-hall"}
+COORDINATOR = "coordinator@city.example"
+PASSWORD = "a long passphrase for tests"
+ACTORS = ("anonymous", "editor_a", "editor_b", "coordinator")
+MAY_EDIT = {"coordinator": {"A", "B"}, "editor_a": {"A"}, "editor_b": {"B"}, "anonymous": set()}
+USERNAME = {"coordinator": COORDINATOR, "editor_a": "editor-a@city.example", "editor_b": "editor-b@city.example"}
+
+
+# --- a browser-like client --------------------------------------------------------------
+
+class FormFields(HTMLParser):
+    """The values an HTML page's form would submit (inputs, textareas, selected options)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: Dict[str, str] = {}
+        self._textarea = self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button"):
+            if attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.fields[name] = "y"
+            else:
+                self.fields[name] = attrs.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.fields[self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self.fields[self._textarea] = self.fields[self._textarea].lstrip("\r\n")
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_fields(html: str) -> Dict[str, str]:
+    parser = FormFields()
+    parser.feed(html)
+    return parser.fields
+
+
+class Staff:
+    """One person's browser: a cookie jar, and the CSRF token its pages carry."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.http = requests.Session()
+        self._token: Optional[str] = None
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/admin/{path.lstrip('/')}"
+
+    def get(self, path: str) -> requests.Response:
+        return self.http.get(self.url(path), allow_redirects=False, timeout=30)
+
+    def post(self, path: str, data: Dict, csrf: bool = True) -> requests.Response:
+        data = dict(data)
+        if csrf:
+            data["csrf_token"] = self.token()
+        return self.http.post(self.url(path), data=data, allow_redirects=False, timeout=30)
+
+    def token(self) -> str:
+        if self._token is None:
+            page = self.get("login/").text
+            self._token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return self._token
+
+    def log_in(self, username: str, password: str) -> requests.Response:
+        response = self.post("login/", {"username": username, "password": password})
+        self._token = None  # logging in starts a new session, with a new token
+        return response
+
+
+def is_login_redirect(response: requests.Response) -> bool:
+    return response.status_code == 302 and "/admin/login/" in response.headers["Location"]
+
+
+def refused(response: requests.Response, actor: str) -> bool:
+    """Anonymous users are sent to the login page (GET) or refused; staff get 403."""
+    if actor == "anonymous":
+        return is_login_redirect(response) or response.status_code == 401
+    return response.status_code == 403
+
+
+# --- the running admin --------------------------------------------------------------------
+
+def inclubot(database_url: str, *args: str, stdin: str = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(servers.BIN / "inclubot"), *args], cwd=PROJECT_ROOT, input=stdin, capture_output=True,
+        text=True, timeout=120, env={**os.environ, "INCLUBOT_DATABASE_URL": database_url},
+    )
+
+
+def start_admin(database_url: str, log_dir, **env) -> servers.Server:
+    port = servers.free_port()
+    server = servers.web_server(
+        port, env={"INCLUBOT_DATABASE_URL": database_url, "INCLUBOT_SECRET_KEY": secrets.token_urlsafe(40), **env},
+        log_path=log_dir / f"web-{port}.log",
+    ).start()
+    server.wait_until_up(timeout=60)
+    server.base_url = f"http://127.0.0.1:{port}"
+    return server
+
+
+def create_coordinator(database_url: str, username: str) -> None:
+    result = inclubot(database_url, "staff", "create-coordinator", username, "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+
+
+def create_account(coordinator: Staff, username: str, role: str, city: str = "") -> None:
+    response = coordinator.post("staff/new/", {
+        "username": username, "role": role, "city_id": city, "active": "y", "password": PASSWORD,
+    })
+    assert response.status_code == 302, response.text[-2000:]
+
+
+def logged_in(base_url: str, username: str) -> Staff:
+    staff = Staff(base_url)
+    response = staff.log_in(username, PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/"), response.text[-1500:]
+    return staff
+
+
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
+def admin_db(request, tmp_path_factory) -> str:
+    url = fresh_sqlite_url(tmp_path_factory.mktemp("admin")) if request.param == "sqlite" else fresh_postgres_url()
+    upgrade(url)
+    with session_scope(url) as session:
+        load_demo(session)
+    yield url
+    if request.param == "postgresql":
+        drop_postgres(url)
+    else:
+        get_engine(url).dispose()
+
+
+@pytest.fixture(scope="module")
+def site(admin_db, tmp_path_factory):
+    """The admin on a demo knowledge base, with a coordinator (made on the command line,
+    as the README says) who made the city editors in the admin."""
+    create_coordinator(admin_db, COORDINATOR)
+    server = start_admin(admin_db, tmp_path_factory.mktemp("admin-logs"))
+    try:
+        coordinator = logged_in(server.base_url, COORDINATOR)
+        create_account(coordinator, USERNAME["editor_a"], "editor", CITY["A"])
+        create_account(coordinator, USERNAME["editor_b"], "editor", CITY["B"])
+        create_account(coordinator, "spare@city.example", "editor", CITY["A"])
+        server.people = {
+            "anonymous": Staff(server.base_url),
+            "editor_a": logged_in(server.base_url, USERNAME["editor_a"]),
+            "editor_b": logged_in(server.base_url, USERNAME["editor_b"]),
+            "coordinator": coordinator,
+        }
+        server.db = admin_db
+        yield server
+    finally:
+        server.stop()
+
+
+def entry_of(database_url: str, entry_id: str) -> Optional[Entry]:
+    with session_scope(database_url) as session:
+        return session.get(Entry, entry_id)
+
+
+def last_audit(database_url: str, **where) -> Optional[AuditLog]:
+    with session_scope(database_url) as session:
+        statement = select(AuditLog).filter_by(**where).order_by(AuditLog.id.desc()).limit(1)
+        return session.execute(statement).scalar_one_or_none()
+
+
+def edit_page_fields(site, entry_id: str) -> Dict[str, str]:
+    """The edit form of an entry as the coordinator's browser would submit it."""
+    page = site.people["coordinator"].get(f"entry/edit/?id={entry_id}")
+    assert page.status_code == 200
+    return form_fields(page.text)
+
+
+# --- the authorisation matrix ------------------------------------------------------------
+
+@pytest.mark.parametrize("city", ["A", "B"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_read_an_entry(site, actor, city):
+    response = site.people[actor].get(f"entry/edit/?id={ENTRY[city]}")
+    name = entry_of(site.db, ENTRY[city]).texts_by_language()["en"].name
+    if city in MAY_EDIT[actor]:
+        assert response.status_code == 200
+        assert name in response.text
+    else:
+        assert refused(response, actor), response.status_code
+        assert name not in response.text
+
+
+@pytest.mark.parametrize("city", ["A", "B"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_create_an_entry(site, actor, city):
+    entry_id = f"{CITY[city]}-new-{actor.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
+    response = site.people[actor].post("entry/new/", {
+        "id": entry_id, "city": CITY[city], "category": "health", "name_en": "Test health centre",
+        "phone": "+32 2 000 00 00", "active": "y", "priority": "0",
+    })
+    created = entry_of(site.db, entry_id)
+    if city in MAY_EDIT[actor]:
+        assert response.status_code == 302, response.text[-2000:]
+        assert created is not None and created.city_id == CITY[city] and created.phone == "+32 2 000 00 00"
+        audit = last_audit(site.db, entry_id=entry_id)
+        assert audit.action == "create" and audit.actor == USERNAME[actor]
+        assert audit.changes["name"] == {"en": "Test health centre"}
+    else:
+        assert refused(response, actor), response.status_code
+        assert created is None
+
+
+@pytest.mark.parametrize("city", ["A", "B"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_update_an_entry(site, actor, city):
+    before = entry_of(site.db, ENTRY[city])
+    fields = edit_page_fields(site, ENTRY[city])
+    fields["phone"] = f"+32 2 {secrets.randbelow(900) + 100} 12 34"
+    response = site.people[actor].post(f"entry/edit/?id={ENTRY[city]}", fields)
+    after = entry_of(site.db, ENTRY[city])
+    if city in MAY_EDIT[actor]:
+        assert response.status_code == 302, response.text[-2000:]
+        assert after.phone == fields["phone"]
+        audit = last_audit(site.db, entry_id=ENTRY[city])
+        assert (audit.actor, audit.action, audit.changes) == (USERNAME[actor], "update", {"phone": fields["phone"]})
+    else:
+        assert refused(response, actor), response.status_code
+        assert after.phone == before.phone and after.updated_at == before.updated_at
+
+
+@pytest.mark.parametrize("city", ["A", "B"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_archive_an_entry(site, actor, city):
+    person = site.people[actor]
+    response = person.post("entry/action/", {"action": "archive", "rowid": ENTRY[city]})
+    if city in MAY_EDIT[actor]:
+        assert response.status_code == 302
+        assert entry_of(site.db, ENTRY[city]).active is False
+        assert last_audit(site.db, entry_id=ENTRY[city]).action == "archive"
+        restored = person.post("entry/action/", {"action": "restore", "rowid": ENTRY[city]})
+        assert restored.status_code == 302 and entry_of(site.db, ENTRY[city]).active is True
+        assert last_audit(site.db, entry_id=ENTRY[city]).action == "restore"
+    else:
+        assert refused(response, actor), response.status_code
+        assert entry_of(site.db, ENTRY[city]).active is True
+
+
+def test_an_action_on_entries_of_two_cities_changes_none_of_them(site):
+    response = site.people["editor_a"].post("entry/action/", {"action": "archive", "rowid": [ENTRY["A"], ENTRY["B"]]})
+    assert response.status_code == 403
+    assert entry_of(site.db, ENTRY["A"]).active and entry_of(site.db, ENTRY["B"]).active
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_staff_accounts_and_audit_log_are_for_coordinators(site, actor):
+    person = site.people[actor]
+    username = f"new-{actor.replace('_', '-')}@city.example"
+    pages = {"staff": person.get("staff/"), "audit": person.get("audit/")}
+    created = person.post("staff/new/", {
+        "username": username, "role": "coordinator", "city_id": "", "active": "y", "password": PASSWORD,
+    })
+    with session_scope(site.db) as session:
+        spare = session.execute(select(StaffUser).filter_by(username="spare@city.example")).scalar_one()
+        spare_id, spare_city = spare.id, spare.city_id
+    new_city = CITY["B"] if spare_city == CITY["A"] else CITY["A"]
+    updated = person.post(f"staff/edit/?id={spare_id}", {
+        "username": "spare@city.example", "role": "editor", "city_id": new_city, "active": "y", "password": "",
+    })
+    with session_scope(site.db) as session:
+        exists = session.execute(select(StaffUser).filter_by(username=username)).scalar_one_or_none() is not None
+        city_now = session.get(StaffUser, spare_id).city_id
+    if actor == "coordinator":
+        assert pages["staff"].status_code == 200 and "editor-a@city.example" in pages["staff"].text
+        assert pages["audit"].status_code == 200 and "staff-create" in pages["audit"].text
+        assert created.status_code == 302 and exists
+        assert updated.status_code == 302 and city_now == new_city
+        assert last_audit(site.db, action="staff-update").changes == {"staff": "spare@city.example", "city_id": new_city}
+    else:
+        assert refused(pages["staff"], actor) and "editor-a@city.example" not in pages["staff"].text
+        assert refused(pages["audit"], actor) and "staff-create" not in pages["audit"].text
+        assert refused(created, actor) and not exists
+        assert refused(updated, actor) and city_now == spare_city
+
+
+def test_an_editor_lists_only_the_entries_of_their_city(site):
+    page = site.people["editor_a"].get("entry/").text
+    assert ENTRY["A"] in page and ENTRY["B"] not in page
+    found = site.people["coordinator"].get(f"entry/?search={ENTRY['B']}").text
+    assert ENTRY["B"] in found
+
+
+def test_entries_are_found_by_a_name_in_any_language(site):
+    with session_scope(site.db) as session:
+        entries = session.execute(select(Entry).where(Entry.city_id == CITY["A"])).scalars().all()
+        expected = sorted(e.id for e in entries if any("schaarbeek" in t.name.lower() for t in e.texts))
+    page = site.people["editor_a"].get("entry/?flt0_3=SCHAARBEEK").text  # the Dutch name, any case
+    listed = re.findall(r'name="rowid" class="action-checkbox" value="([^"]+)"', page)
+    assert expected and sorted(listed) == expected and f"List ({len(expected)})" in page
+
+
+def test_entries_are_archived_never_deleted(site):
+    response = site.people["coordinator"].post("entry/delete/", {"id": ENTRY["B"]})
+    assert response.status_code == 302
+    assert entry_of(site.db, ENTRY["B"]) is not None
+    inline = site.people["coordinator"].post("entry/ajax/update/", {"list_form_pk": ENTRY["B"], "phone": "1"})
+    assert inline.status_code == 404 and entry_of(site.db, ENTRY["B"]).phone != "1"
+
+
+# --- CSRF, log-in limits, sessions ---------------------------------------------------------
+
+def test_posts_without_a_valid_csrf_token_are_refused(site):
+    coordinator = site.people["coordinator"]
+    fields = edit_page_fields(site, ENTRY["A"])
+    before = entry_of(site.db, ENTRY["A"]).phone
+    fields.pop("csrf_token")
+    for token in (None, "forged", Staff(site.base_url).token()):  # none, made up, another browser's
+        data = dict(fields, phone="+32 2 999 99 99", **({"csrf_token": token} if token else {}))
+        response = coordinator.post(f"entry/edit/?id={ENTRY['A']}", data, csrf=False)
+        assert response.status_code == 400 and "expired or did not come from this site" in response.text
+        archive = coordinator.post("entry/action/", {"action": "archive", "rowid": ENTRY["A"], **({"csrf_token": token} if token else {})}, csrf=False)
+        assert archive.status_code == 400
+    assert entry_of(site.db, ENTRY["A"]).phone == before and entry_of(site.db, ENTRY["A"]).active
+    stranger = Staff(site.base_url)
+    login = stranger.post("login/", {"username": COORDINATOR, "password": PASSWORD}, csrf=False)
+    assert login.status_code == 400 and is_login_redirect(stranger.get("entry/"))
+
+
+def test_failed_logins_are_limited_per_account_then_per_address(site, admin_db, tmp_path):
+    create_coordinator(admin_db, "limited@city.example")
+    server = start_admin(admin_db, tmp_path)
+    try:
+        guesser = Staff(server.base_url)
+        for attempt in range(5):
+            response = guesser.log_in("limited@city.example", f"wrong guess {attempt}")
+            assert response.status_code == 401 and "Wrong username or password" in response.text
+        blocked = guesser.log_in("limited@city.example", PASSWORD)  # even the right password now
+        assert blocked.status_code == 429 and "Too many failed log-ins" in blocked.text
+        assert is_login_redirect(guesser.get("entry/"))
+        assert logged_in(server.base_url, COORDINATOR).get("entry/").status_code == 200  # other accounts still can
+        for attempt in range(15):  # 20 failures from this address in all
+            guesser.log_in(f"nobody-{attempt}@city.example", "wrong guess")
+        assert Staff(server.base_url).log_in(COORDINATOR, PASSWORD).status_code == 429
+    finally:
+        server.stop()
+
+
+def test_sessions_expire_when_idle(site, admin_db, tmp_path):
+    server = start_admin(admin_db, tmp_path, INCLUBOT_ADMIN_IDLE_MINUTES="0.05")  # 3 seconds
+    try:
+        coordinator = logged_in(server.base_url, COORDINATOR)
+        assert coordinator.get("entry/").status_code == 200
+        time.sleep(4)
+        assert is_login_redirect(coordinator.get("entry/"))
+    finally:
+        server.stop()
+
+
+def test_a_closed_account_is_logged_out_at_once(site):
+    create_account(site.people["coordinator"], "leaver@city.example", "editor", CITY["A"])
+    leaver = logged_in(site.base_url, "leaver@city.example")
+    assert leaver.get("entry/").status_code == 200
+    with session_scope(site.db) as session:
+        leaver_id = session.execute(select(StaffUser.id).filter_by(username="leaver@city.example")).scalar_one()
+    closed = site.people["coordinator"].post(f"staff/edit/?id={leaver_id}", {
+        "username": "leaver@city.example", "role": "editor", "city_id": CITY["A"], "password": "",
+    })  # "active" unticked
+    assert closed.status_code == 302
+    assert is_login_redirect(leaver.get("entry/"))
+    assert Staff(site.base_url).log_in("leaver@city.example", PASSWORD).status_code == 401
+
+
+def test_changing_ones_password_ends_the_other_sessions(site):
+    create_account(site.people["coordinator"], "changer@city.example", "editor", CITY["B"])
+    here, elsewhere = logged_in(site.base_url, "changer@city.example"), logged_in(site.base_url, "changer@city.example")
+    new = "another long passphrase"
+    wrong = here.post("account/", {"current_password": "not it", "new_password": new, "repeat_password": new})
+    assert wrong.status_code == 400 and "The current password is wrong" in wrong.text
+    changed = here.post("account/", {"current_password": PASSWORD, "new_password": new, "repeat_password": new})
+    assert changed.status_code == 302
+    assert here.get("entry/").status_code == 200  # this browser stays logged in
+    assert is_login_redirect(elsewhere.get("entry/"))
+    assert Staff(site.base_url).log_in("changer@city.example", PASSWORD).status_code == 401
+    assert Staff(site.base_url).log_in("changer@city.example", new).status_code == 302
+    assert last_audit(site.db, action="staff-update").changes == {"staff": "changer@city.example", "password": "changed"}
+
+
+def test_the_session_cookie_is_not_readable_by_scripts_nor_sent_by_other_sites(site):
+    response = Staff(site.base_url).log_in(COORDINATOR, PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_secret_key_comes_from_the_environment_or_a_file_made_once(tmp_path, monkeypatch):
+    from knowledge.admin.secret_key import load_secret_key
+
+    monkeypatch.delenv("INCLUBOT_SECRET_KEY", raising=False)
+    key_file = tmp_path / "var" / "secret_key"
+    first = load_secret_key(key_file)
+    assert len(first) >= 32 and (key_file.stat().st_mode & 0o777) == 0o600
+    assert load_secret_key(key_file) == first  # kept across restarts
+    assert load_secret_key(tmp_path / "other" / "secret_key") != first  # one per installation
+    monkeypatch.setenv("INCLUBOT_SECRET_KEY", "k" * 40)
+    assert load_secret_key(key_file) == "k" * 40
+    monkeypatch.setenv("INCLUBOT_SECRET_KEY", "short")
+    with pytest.raises(SystemExit, match="at least 32 characters"):
+        load_secret_key(key_file)
+
+
+def test_there_is_no_default_account_and_weak_passwords_are_refused(admin_db):
+    weak = inclubot(admin_db, "staff", "create-coordinator", "weak@city.example", "--password-stdin", stdin="short\n")
+    assert weak.returncode == 1 and "at least 12 characters" in weak.stderr
+    with session_scope(admin_db) as session:
+        assert session.execute(select(StaffUser).filter_by(username="weak@city.example")).scalar_one_or_none() is None
+        assert session.execute(select(StaffUser).filter_by(username="admin")).scalar_one_or_none() is None
+
+
+# --- editing ------------------------------------------------------------------------------
+
+def test_invalid_values_are_explained_and_nothing_is_saved(site):
+    fields = edit_page_fields(site, ENTRY["A"])
+    before = entry_of(site.db, ENTRY["A"])
+    audit_before = last_audit(site.db, entry_id=ENTRY["A"]).id
+    fields.update(phone="call us", website="www.example", hours_tue="9-5", latitude="50.86", longitude="", category="nonsense")
+    response = site.people["coordinator"].post(f"entry/edit/?id={ENTRY['A']}", fields)
+    assert response.status_code == 200
+    page = response.text.replace("&#39;", "'")
+    for message in (
+        "phone 'call us' is not valid", "website 'www.example' is not valid: a full address starting with https://",
+        "opening_hours.tue: opening hours must look like 09:00-12:30, not '9-5'",
+        "give both latitude and longitude, or neither", "unknown category 'nonsense'",
+    ):
+        assert message in page
+    after = entry_of(site.db, ENTRY["A"])
+    assert (after.phone, after.website, after.category, after.updated_at) == (before.phone, before.website, before.category, before.updated_at)
+    assert last_audit(site.db, entry_id=ENTRY["A"]).id == audit_before
+
+
+def test_a_full_edit_saves_every_field_and_shows_missing_translations(site):
+    page = site.people["editor_a"].get(f"entry/edit/?id={ENTRY['A']}").text
+    assert "Missing translations (9)" in page and "Name (العربية) - missing" in page
+    fields = form_fields(page)
+    fields.update(
+        name_ar="بلدية سخاربيك", description_ar="سجّل عنوانك هنا.", address="Place Colignon, 1030 Schaerbeek",
+        latitude="50,8676", longitude="4.3773", website="https://www.1030.be", email="population@example.org",
+        hours_mon="08:30-12:30, 13:30-16:00", hours_sat="closed", languages_spoken="fr, nl, en",
+        source="Phoned the desk", verified_today="y",
+    )
+    response = site.people["editor_a"].post(f"entry/edit/?id={ENTRY['A']}", fields)
+    assert response.status_code == 302, response.text[-2000:]
+    entry = entry_of(site.db, ENTRY["A"])
+    assert entry.texts_by_language()["ar"].name == "بلدية سخاربيك"
+    assert (entry.latitude, entry.longitude) == (50.8676, 4.3773)
+    assert entry.opening_hours == {"mon": ["08:30-12:30", "13:30-16:00"], "sat": []}
+    assert entry.languages_spoken == ["fr", "nl", "en"] and entry.verified_on == date.today()
+    audit = last_audit(site.db, entry_id=ENTRY["A"])
+    assert audit.actor == "editor-a@city.example" and audit.action == "update"
+    assert {"name", "description", "address", "latitude", "opening_hours", "verified_on"} <= set(audit.changes)
+    again = site.people["editor_a"].get(f"entry/edit/?id={ENTRY['A']}").text
+    assert "Missing translations (8)" in again and "Name (العربية) - missing" not in again
+
+
+# --- what staff need to improve the service ------------------------------------------------
+
+def only_local_assets(page: str) -> bool:
+    sources = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', page)
+    return all(source.startswith("/admin/") for source in sources)
+
+
+def test_questions_per_week_as_a_chart_per_city(site):
+    with session_scope(site.db) as session:
+        for city, language, count in ((CITY["A"], "ar", 3), (CITY["B"], "nl", 2)):
+            for _ in range(count):
+                queries.record_question(session, city, language, "housing")
+    page = site.people["coordinator"].get("questions/?by=city&weeks=4").text
+    assert "<svg" in page and only_local_assets(page)
+    header, *rows = re.findall(r"<tr>(.*?)</tr>", page.split('id="question-counts"')[1], re.S)
+    columns = re.findall(r"<th>(.*?)</th>", header)
+    this_week = dict(zip(columns, re.findall(r"<td>(.*?)</td>", rows[-1])))
+    assert this_week["Schaerbeek"] == "3" and this_week["Mechelen"] == "2"
+    mine = site.people["editor_a"].get("questions/?by=language&weeks=4").text.split('id="question-counts"')[1]
+    assert "العربية (ar)" in mine and "Nederlands (nl)" not in mine
+    assert site.people["editor_a"].get(f"questions/?city={CITY['B']}").status_code == 403
+
+
+def test_unanswered_questions_grouped_by_similarity(site):
+    now = datetime.now(timezone.utc)
+    with session_scope(site.db) as session:
+        for text in ("where can I repair my bike", "Where can i repair my bike?", "where can I fix my bike"):
+            queries.record_unanswered(session, text, CITY["A"], "en", None, None)
+        queries.record_unanswered(session, "is there a chess club", CITY["A"], "en", None, None)
+        queries.record_unanswered(session, "a question from another city", CITY["B"], "en", None, None)
+    page = site.people["editor_a"].get("unanswered/?days=7").text
+    rows = re.findall(r"<tr>\s*<td>(\d+)</td>(.*?)</tr>", page.split('id="unanswered-groups"')[1], re.S)
+    groups = {int(count): body for count, body in rows}
+    assert "repair my bike" in groups[3] and "fix my bike" in groups[3]
+    assert "chess club" in groups[1]
+    assert "another city" not in page
+    assert now.strftime("%Y-%m-%d") in page
+
+
+def test_entries_not_verified_for_six_months_and_marking_them_verified(site):
+    old, recent = "schaerbeek-welcome-programme", "schaerbeek-schools"
+    with session_scope(site.db) as session:
+        session.get(Entry, old).verified_on = date.today() - timedelta(days=200)
+        session.get(Entry, recent).verified_on = date.today() - timedelta(days=30)
+    editor = site.people["editor_a"]
+    page = editor.get("stale/").text
+    table = page.split('id="stale-entries"')[1]
+    assert old in table and recent not in table and ENTRY["B"] not in table
+    response = editor.post("entry/action/", {"action": "verify", "rowid": old, "url": "/admin/stale/"})
+    assert response.status_code == 302
+    assert old not in editor.get("stale/").text.split('id="stale-entries"')[1]
+    assert entry_of(site.db, old).verified_on == date.today()
+    audit = last_audit(site.db, entry_id=old)
+    assert audit.action == "verify" and audit.actor == "editor-a@city.example"
+
+
+# --- the bot answers with the edit, at once --------------------------------------------------
+
+def test_an_edit_in_the_admin_is_in_the_bots_next_answer(rasa_server, session_db, chat, tmp_path):
+    username = f"coordinator-{uuid.uuid4().hex[:6]}@city.example"
+    create_coordinator(session_db, username)
+    server = start_admin(session_db, tmp_path)
+    new_phone = "+32 2 244 75 11"
+    user = chat({"city": CITY["A"], "language": "en"})
+    coordinator = logged_in(server.base_url, username)
+    original = form_fields(coordinator.get(f"entry/edit/?id={ENTRY['A']}").text)
+    try:
+        assert new_phone not in user.say("/registration")
+        edited = coordinator.post(f"entry/edit/?id={ENTRY['A']}", dict(original, phone=new_phone))
+        assert edited.status_code == 302
+        answer = user.say("/registration")
+        assert new_phone in answer, answer
+    finally:
+        coordinator.post(f"entry/edit/?id={ENTRY['A']}", original)
+        server.stop()
+    assert entry_of(session_db, ENTRY["A"]).phone == (original["phone"] or None)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+ODD_VALUES = ("", " ", "x" * 5000, "NaN", "1e400", "-0", "99999999999999999999", "🙂", "<script>alert(1)</script>",
+              "\u202eevil", "a\x00b", "'; drop table entries; --")
+
+
+def test_odd_input_gets_a_page_never_a_server_error(site):
+    """Whatever a form sends, the answer is a page with a message (or a refusal), not a 500,
+    and the entries stay valid."""
+    coordinator = site.people["coordinator"]
+    edit = edit_page_fields(site, ENTRY["B"])
+    new = {"id": "mechelen-odd", "city": CITY["B"], "category": "health", "name_en": "Odd", "active": "y"}
+    fields = ("id", "city", "category", "name_en", "name_ar", "latitude", "longitude", "phone", "email",
+              "website", "hours_mon", "languages_spoken", "verified_on", "priority")
+    for value in ODD_VALUES:
+        for field in fields:
+            for path, base in (("entry/new/", new), (f"entry/edit/?id={ENTRY['B']}", edit)):
+                response = coordinator.post(path, dict(base, **{field: value}))
+                assert response.status_code < 500, (path, field, value, response.text[-1500:])
+        for path, data in (
+            ("entry/action/", {"action": value, "rowid": value}),
+            ("staff/new/", {"username": value, "role": value, "city_id": value, "password": value}),
+            (f"entry/?search={value}", None),
+            (f"staff/edit/?id={value}", None),
+            (f"audit/?page={value}&sort={value}", None),
+            (f"questions/?by={value}&weeks={value}", None),
+        ):
+            response = coordinator.post(path, data) if data is not None else coordinator.get(path)
+            assert response.status_code < 500, (path, value, response.text[-1500:])
+    with session_scope(site.db) as session:
+        odd = session.get(Entry, "mechelen-odd")
+        entry = session.get(Entry, ENTRY["B"])
+        for row in (odd, entry):
+            if row is not None:
+                assert row.latitude is None or -90 <= row.latitude <= 90
+                assert all("\x00" not in t.name for t in row.texts)
