@@ -197,7 +197,16 @@ def train() -> int:
     """Train with Rasa, which reuses the previous model when nothing changed."""
     command = [str(servers.BIN / "rasa"), "train", "--out", str(servers.MODELS_DIR), "--quiet"]
     environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-    return subprocess.call(command, cwd=servers.PROJECT_ROOT, env=environment)
+    code = subprocess.call(command, cwd=servers.PROJECT_ROOT, env=environment)
+    _prune_models(keep=3)
+    return code
+
+
+def _prune_models(keep: int) -> None:
+    """Rasa serves the newest model; older ones only fill the disk (about 5 MB each)."""
+    models = sorted(servers.MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def run(telegram_polling: bool = False) -> int:
