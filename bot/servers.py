@@ -109,21 +109,19 @@ def rasa_server(
 ) -> Server:
     host = host or bind_host()
     environment = {**os.environ, **(env or {})}
+    token = environment.get("INCLUBOT_API_TOKEN")
+    if not token and not is_loopback(host):
+        raise SystemExit(
+            f"The Rasa HTTP API would listen on {host} without a token. "
+            "Set INCLUBOT_API_TOKEN, or keep INCLUBOT_HOST=127.0.0.1."
+        )
     # Each Rasa process gets endpoints.yml plus what the environment configures (Redis).
     endpoints = write_endpoints(RUN_DIR / f"endpoints-{port}.yml", environment)
     command = [
         str(BIN / "rasa"), "run", "--enable-api", "--interface", host, "--port", str(port),
         "--model", str(model), "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-        *extra_args,
+        *extra_args, *(["--auth-token", token] if token else []),
     ]
-    token = environment.get("INCLUBOT_API_TOKEN")
-    if token:
-        command += ["--auth-token", token]
-    elif not is_loopback(host):
-        raise SystemExit(
-            f"The Rasa HTTP API would listen on {host} without a token. "
-            "Set INCLUBOT_API_TOKEN, or keep INCLUBOT_HOST=127.0.0.1."
-        )
     return Server(
         name="Rasa server",
         command=command,

@@ -116,7 +116,12 @@ def rasa_server(trained_model, action_server, session_db, server_logs):
     port = servers.free_port()
     server = servers.rasa_server(
         port, f"{action_server}/webhook", model=trained_model,
-        env={"INCLUBOT_DATABASE_URL": session_db}, log_path=server_logs / "rasa.log",
+        env={
+            "INCLUBOT_DATABASE_URL": session_db,
+            # conversations of this test session only (scrubbing SQL tracker store)
+            "INCLUBOT_TRACKER_STORE_URL": f"sqlite:///{server_logs / 'tracker.db'}",
+        },
+        log_path=server_logs / "rasa.log",
     ).start()
     try:
         server.wait_until_up()

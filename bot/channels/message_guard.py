@@ -7,6 +7,7 @@ import re
 import unicodedata
 from typing import Any, Dict, Optional, Tuple
 
+from bot import fault_reply
 from bot.texts import text as bot_text
 from knowledge.taxonomy import load_taxonomy
 
@@ -65,8 +66,23 @@ def explain(key: str, language: str) -> str:
     return bot_text(key, language)
 
 
-def unavailable(language: str) -> str:
-    return bot_text("temporarily_unavailable", language)
+def unavailable(language: str, city: Optional[str] = None) -> str:
+    return fault_reply.unavailable_text(language, city)
+
+
+async def unavailable_reply(agent: Any, sender_id: str, metadata: Dict[str, str]) -> str:
+    """The reply when the assistant cannot answer (bot/fault_reply.py): in the
+    conversation's language, with its city's information desk. Reads the conversation once;
+    the store may be down."""
+    tracker = None
+    if agent is not None:
+        try:
+            tracker = await agent.tracker_store.retrieve(sender_id)
+        except Exception:  # the store may be down: the reply must still go out
+            tracker = None
+    language = reply_language(metadata, tracker.get_slot("language") if tracker else None)
+    city = (tracker.get_slot("city") if tracker else None) or metadata.get("city")
+    return unavailable(language, city)
 
 
 def parse_sender(raw: Any) -> Tuple[Optional[str], Optional[str]]:

@@ -71,10 +71,8 @@ class RestInput(RasaRestInput):
                 # No message text in the log: it may hold personal data.
                 logger.exception("handling a REST message failed")
             if not collector.messages:
-                language = message_guard.reply_language(
-                    metadata, await message_guard.conversation_language(agent, sender)
-                )
-                return response.json([{"recipient_id": sender, "text": message_guard.unavailable(language)}])
+                reply = await message_guard.unavailable_reply(agent, sender, metadata)
+                return response.json([{"recipient_id": sender, "text": reply}])
             return response.json(collector.messages)
 
         return webhook

@@ -1,0 +1,78 @@
+"""Input checks for the Rasa HTTP API's /model/parse: a malformed body gets a 400 that says
+what is wrong, where Rasa 3.6 answers 500 (a body that is not a JSON object, "text" that is
+not a string, invalid UTF-8 or lone surrogates, JSON nested too deep to parse).
+
+Rasa offers no hook into its HTTP app other than input channels, so this is one: a channel
+without routes (credentials.yml names it) whose blueprint registers a request middleware
+on the app when the server starts.
+"""
+import json
+from typing import Any, Awaitable, Callable, Optional
+
+import rasa
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+PARSE_PATH = "/model/parse"
+
+
+def parse_body_problem(body: bytes) -> Optional[str]:
+    """What is wrong with a /model/parse body, None when Rasa can parse it.
+
+    An empty body is left to Rasa, which already explains it with a 400.
+    """
+    if not body:
+        return None
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "the body must be UTF-8 encoded JSON"
+    except (ValueError, RecursionError):
+        return 'the body must be JSON: {"text": "..."}'
+    if not isinstance(data, dict):
+        return 'the body must be a JSON object: {"text": "..."}'
+    text = data.get("text")
+    if not isinstance(text, str):
+        return "'text' must be a string"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "'text' must be valid Unicode (it contains a lone surrogate)"
+    return None
+
+
+async def reject_malformed_parse_request(request: Request) -> Optional[HTTPResponse]:
+    if request.method != "POST" or request.path.rstrip("/") != PARSE_PATH:
+        return None
+    problem = parse_body_problem(request.body)
+    if problem is None:
+        return None
+    # The same shape as Rasa's own error responses.
+    return response.json(
+        {
+            "version": rasa.__version__, "status": "failure", "message": problem,
+            "reason": "BadRequest", "details": {}, "help": None, "code": 400,
+        },
+        status=400,
+    )
+
+
+class HttpApiGuard(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "http_api_guard"
+
+    @classmethod
+    def from_credentials(cls, credentials: Any) -> "HttpApiGuard":
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        guard = Blueprint("inclubot_http_api_guard", __name__)
+
+        @guard.listener("before_server_start")
+        async def install(app, _loop) -> None:
+            app.register_middleware(reject_malformed_parse_request, "request")
+
+        return guard

@@ -1,0 +1,70 @@
+"""How long what users write is kept: conversations and unanswered questions are deleted
+once they are older than the retention period (INCLUBOT_RETENTION_DAYS, 30 days by default).
+
+Run by `inclubot privacy purge` (daily in production: a CronJob in deploy/; at every start
+of `inclubot run`). Counts of answered questions (no text, no user) are kept for staff.
+"""
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import delete
+
+from bot.conversation_db import EVENTS_TABLE, prepared_url, tracker_store_url
+from knowledge.db import session_scope
+from knowledge.models import UnansweredQuestion
+
+DEFAULT_RETENTION_DAYS = 30
+
+
+def retention_days() -> int:
+    configured = os.environ.get("INCLUBOT_RETENTION_DAYS", "").strip()
+    if not configured:
+        return DEFAULT_RETENTION_DAYS
+    if not configured.isdigit():
+        raise ValueError(f"INCLUBOT_RETENTION_DAYS must be a whole number of days, not {configured!r}")
+    return int(configured)
+
+
+@dataclass(frozen=True)
+class Purged:
+    events: int
+    unanswered_questions: int
+    cutoff: datetime
+
+    def describe(self) -> str:
+        return (
+            f"deleted what was older than {self.cutoff:%Y-%m-%d %H:%M} UTC: "
+            f"{self.events} conversation event(s), {self.unanswered_questions} unanswered question(s)"
+        )
+
+
+def purge(older_than_days: int, tracker_url: str = None, knowledge_url: str = None, now: datetime = None) -> Purged:
+    if older_than_days < 1:
+        raise ValueError("the retention period must be at least 1 day")
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
+    return Purged(
+        events=_purge_events(tracker_url or tracker_store_url(), cutoff),
+        unanswered_questions=_purge_unanswered(knowledge_url, cutoff),
+        cutoff=cutoff,
+    )
+
+
+def _purge_events(url: str, cutoff: datetime) -> int:
+    """Every tracker event older than the cutoff. Slots a conversation still uses survive:
+    Rasa sets them again at the start of each session (carry_over_slots_to_new_session)."""
+    engine = sa.create_engine(prepared_url(url), future=True, hide_parameters=True)
+    try:
+        if not sa.inspect(engine).has_table(EVENTS_TABLE):
+            return 0  # no conversation stored yet
+        events = sa.table(EVENTS_TABLE, sa.column("timestamp"))
+        with engine.begin() as connection:
+            return connection.execute(delete(events).where(events.c.timestamp < cutoff.timestamp())).rowcount
+    finally:
+        engine.dispose()
+
+
+def _purge_unanswered(url: str, cutoff: datetime) -> int:
+    with session_scope(url) as session:
+        return session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.asked_at < cutoff)).rowcount

@@ -1,0 +1,158 @@
+"""Rasa's SQL tracker store, with personal data removed before anything is written.
+
+Every event is scrubbed (bot/scrubbing.py) on its way to the database: the text of user and
+bot messages, the text and entity values Rasa keeps in `parse_data`, slot values. Channel
+metadata is cut down to the keys the assistant understands (city, language): a channel may
+pass a Telegram user's name there. The conversation id is stored as a keyed hash, so the
+table does not hold Telegram chat ids either.
+
+What the bot needs on the next message survives: intents, entities that are not personal
+(city and language ids), slots, actions. The message being answered is never scrubbed: Rasa
+and the actions work on the tracker in memory; only what is persisted is.
+
+Configured by INCLUBOT_TRACKER_STORE_URL (any SQLAlchemy URL; SQLite under var/ by default)
+and INCLUBOT_CONVERSATION_KEY (the hash key, shared by every Rasa process; a key file under
+var/ by default). endpoints.yml names this class.
+"""
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from typing import Any, Dict, Optional, Text
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.conversation_db import PROJECT_ROOT, prepared_url, tracker_store_url
+from bot.scrubbing import scrub
+
+logger = logging.getLogger(__name__)
+
+KEY_FILE = PROJECT_ROOT / "var" / "conversation.key"
+# Channel metadata that is kept: what the assistant itself reads.
+KEPT_METADATA = ("city", "language", "language_hint")
+# Keys whose values are names the bot itself defines (events, intents, actions, ids),
+# never user text; everything else that is a string is scrubbed.
+STRUCTURAL_KEYS = frozenset({
+    "event", "name", "policy", "input_channel", "message_id", "timestamp", "intent_ranking",
+    "intent", "extractor", "entity", "role", "group", "processors", "code", "utter_action",
+    "template_name", "action_name", "type_name", "confidence", "start", "end", "model_id",
+    "assistant_id",
+})
+
+
+def conversation_key() -> bytes:
+    configured = os.environ.get("INCLUBOT_CONVERSATION_KEY")
+    if configured:
+        return configured.encode()
+    return _local_key()
+
+
+def _local_key() -> bytes:
+    """A random key kept under var/, created once (atomically: several processes start)."""
+    if not KEY_FILE.exists():
+        KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        candidate = KEY_FILE.with_name(f"{KEY_FILE.name}.{os.getpid()}.tmp")
+        candidate.write_text(secrets.token_hex(32))
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, KEY_FILE)
+        except FileExistsError:
+            pass  # another process made it first; use theirs
+        finally:
+            candidate.unlink()
+    return KEY_FILE.read_text().strip().encode()
+
+
+def pseudonym(sender_id: Text, key: bytes) -> str:
+    return hmac.new(key, str(sender_id).encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def scrubbed_event(data: Dict[str, Any]) -> Dict[str, Any]:
+    """An event as stored: the same event, without personal data."""
+    data = _scrub_values(data)
+    if "metadata" in data and data.get("event") == "user":
+        data["metadata"] = _kept_metadata(data["metadata"])
+    if data.get("event") == "slot" and data.get("name") == SESSION_START_METADATA_SLOT:
+        data["value"] = _kept_metadata(data.get("value"))
+    parse_data = data.get("parse_data")
+    if isinstance(parse_data, dict) and "metadata" in parse_data:
+        parse_data["metadata"] = _kept_metadata(parse_data["metadata"])
+    return data
+
+
+def _kept_metadata(metadata: Any) -> Dict[str, str]:
+    if not isinstance(metadata, dict):
+        return {}
+    return {
+        key: scrub(value)[:64] for key, value in metadata.items()
+        if key in KEPT_METADATA and isinstance(value, str)
+    }
+
+
+def _scrub_values(value: Any, key: Optional[str] = None) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub_values(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_values(item, key) for item in value]
+    if isinstance(value, str) and key not in STRUCTURAL_KEYS:
+        return scrub(value)
+    return value
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Several local servers (and test runs) may share one SQLite file: wait, don't fail.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class ScrubbingTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that writes scrubbed events under a pseudonymous conversation id."""
+
+    def __init__(self, domain=None, host: Optional[Text] = None, event_broker=None, **kwargs: Any) -> None:
+        try:
+            url = prepared_url(host or tracker_store_url())
+            self._key = conversation_key()
+            super().__init__(domain=domain, host=url, event_broker=None, **kwargs)
+            # Rasa's engine, remade: pool_pre_ping so a restarted database does not leave
+            # dead connections behind; hide_parameters so a failed insert does not write the
+            # (scrubbed) message into the error log.
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **create_engine_kwargs(url))
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        except (AttributeError, ImportError) as error:
+            # Rasa would silently fall back to keeping conversations in one process's memory.
+            raise RuntimeError(f"the tracker store could not be set up: {error}") from error
+        logger.info("tracker store: %s (events are scrubbed before they are stored)", self.engine.url.get_backend_name())
+
+    def _event_query(self, session, sender_id: Text, fetch_events_from_all_sessions: bool):
+        return super()._event_query(session, pseudonym(sender_id, self._key), fetch_events_from_all_sessions)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events that are not stored yet, scrubbed.
+
+        No event broker is fed: it would receive the events unscrubbed.
+        """
+        stored_id = pseudonym(tracker.sender_id, self._key)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = scrubbed_event(event.as_dict())
+                session.add(
+                    self.SQLEvent(
+                        sender_id=stored_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=((data.get("parse_data") or {}).get("intent") or {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()

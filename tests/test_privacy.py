@@ -1,0 +1,176 @@
+"""Personal data written to the bot never reaches the database or the logs, and the bot still
+answers: the scrubbing tracker store (bot/tracker_store.py) behind the real servers, and on
+each database kind on its own."""
+import asyncio
+import uuid
+
+import pytest
+import requests
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, select, text as sql
+
+from bot.servers import PROJECT_ROOT
+from bot.texts import text
+from bot.tracker_store import ScrubbingTrackerStore
+from conftest import DATABASE_KINDS, drop_postgres, fresh_postgres_url
+from knowledge.db import session_scope
+from knowledge.models import UnansweredQuestion
+
+# Each kind of personal data, as people type it, and the strings that must never be stored.
+PHONE = ("+32 470 12 34 56", ["470 12 34 56", "32470123456", "470123456"])
+PHONE_LV = ("+371 2612 3456", ["2612 3456", "37126123456"])
+EMAIL = ("amina.karimi@example.org", ["amina.karimi", "karimi@example"])
+IBAN = ("BE71 0961 2345 6769", ["0961 2345 6769", "BE71096123456769", "6769"])
+IBAN_COMPACT = ("LV80BANK0000435195001", ["LV80BANK0000435195001", "435195001"])
+PASSPORT = ("EM4719283", ["EM4719283", "4719283"])
+TAX_ID = ("RSSMRA85T10A562S", ["RSSMRA85T10A562S"])
+ADDRESS_FR = ("Rue Royale 123", ["Royale 123"])
+ADDRESS_NL = ("Kerkstraat 12", ["Kerkstraat 12"])
+ADDRESS_LV = ("Brīvības iela 21", ["iela 21"])
+ALL_SEEDS = [PHONE, PHONE_LV, EMAIL, IBAN, IBAN_COMPACT, PASSPORT, TAX_ID, ADDRESS_FR, ADDRESS_NL, ADDRESS_LV]
+# A made-up word in every message: if it shows up in a log, message text was logged.
+MARKER = "Quokkaflump"
+
+
+def personal_data():
+    return [s for seed, variants in ALL_SEEDS for s in [seed, *variants]]
+
+
+def stored_conversations(database_url: str) -> str:
+    """Everything the tracker store wrote, as one text."""
+    engine = create_engine(database_url, future=True)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sql("SELECT sender_id, type_name, intent_name, action_name, data FROM events")).all()
+    finally:
+        engine.dispose()
+    assert rows, "the tracker store wrote nothing: is endpoints.yml using it?"
+    return "\n".join(" ".join(str(value) for value in row) for row in rows)
+
+
+def leaks(haystack: str, forbidden=None):
+    folded = haystack.casefold()
+    return [s for s in (forbidden or personal_data()) if s.casefold() in folded]
+
+
+def test_personal_data_in_messages_is_not_stored_or_logged_and_the_bot_still_answers(chat, server_logs, session_db):
+    # What the bot needs from earlier messages comes back from the store: the question asked
+    # before the city was known.
+    lawyer = chat()
+    assert text("ask_city", "en") in lawyer.say("I need a lawyer")
+    reply = lawyer.say("Schaerbeek")
+    assert text("services_intro", "en", category=text("category_legal_aid", "en"), city="Schaerbeek") in reply
+
+    # Personal data as people write it, in several languages. Each message is answered,
+    # whatever it is understood as; not understood ones go to the staff log, scrubbed.
+    french = chat({"city": "brussels"})
+    seeded = [
+        (lawyer, f"{MARKER}: my phone is {PHONE[0]}, my e-mail {EMAIL[0]}, my passport {PASSPORT[0]}"),
+        (french, f"Bonjour {MARKER}, j'habite {ADDRESS_FR[0]}, mon IBAN est {IBAN[0]}"),
+        (chat({"city": "mechelen"}), f"Ik woon in de {ADDRESS_NL[0]}, bel me op {PHONE_LV[0]} {MARKER}"),
+        (chat({"city": "jelgava", "language": "lv"}), f"{MARKER} {ADDRESS_LV[0]} {IBAN_COMPACT[0]} {TAX_ID[0]} zzqx blorp"),
+    ]
+    for conversation, message in seeded:
+        assert conversation.say(message)
+
+    # The conversations go on from what the store gave back: the city, the language.
+    reply = lawyer.say("I need a doctor")
+    assert text("services_intro", "en", category=text("category_health", "en"), city="Schaerbeek") in reply
+    assert french.slot("language") == "fr"
+
+    assert leaks(stored_conversations(f"sqlite:///{server_logs / 'tracker.db'}")) == []
+    with session_scope(session_db) as session:
+        logged = [q.text for q in session.execute(select(UnansweredQuestion)).scalars()]
+    assert logged and leaks("\n".join(logged)) == []
+    assert any("[iban]" in q for q in logged)
+
+    for log in ("rasa.log", "actions.log"):
+        content = (server_logs / log).read_text(encoding="utf-8", errors="replace")
+        assert "INFO" in content  # the log is written at the default level, so this can fail
+        assert leaks(content, personal_data() + [MARKER]) == [], log
+
+
+def test_channel_metadata_other_than_city_and_language_is_not_stored(rasa_server, server_logs):
+    """A channel may pass the user's name; only what the assistant reads is kept."""
+    sender = f"telegram-{uuid.uuid4().int % 10**9}"
+    event = {
+        "event": "user", "text": f"I need a doctor {PHONE[0]}",
+        "parse_data": {"intent": {"name": "health", "confidence": 1.0}, "entities": []},
+        "metadata": {"city": "mechelen", "language": "en", "first_name": "Aminata", "username": "aminata_k77"},
+    }
+    response = requests.post(f"{rasa_server}/conversations/{sender}/tracker/events", json=event, timeout=30)
+    assert response.status_code == 200, response.text
+    tracker = requests.get(f"{rasa_server}/conversations/{sender}/tracker", timeout=30).json()
+    stored_user_event = [e for e in tracker["events"] if e["event"] == "user"][-1]
+    assert stored_user_event["metadata"] == {"city": "mechelen", "language": "en"}
+    assert stored_user_event["parse_data"]["intent"]["name"] == "health"
+
+    stored = stored_conversations(f"sqlite:///{server_logs / 'tracker.db'}")
+    assert "Aminata" not in stored and "aminata_k77" not in stored
+    assert sender not in stored  # the conversation id is kept only as a keyed hash
+    assert leaks(stored) == []
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def tracker_db(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+    else:
+        url = fresh_postgres_url()
+        yield url
+        drop_postgres(url)
+
+
+def test_the_store_scrubs_every_event_and_gives_back_what_the_bot_needs(tracker_db, monkeypatch):
+    monkeypatch.setenv("INCLUBOT_CONVERSATION_KEY", "test-key")
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = ScrubbingTrackerStore(domain=domain, host=tracker_db)
+    sender = "123456789"  # a Telegram chat id
+    metadata = {"city": "schaerbeek", "language": "fr", "first_name": "Aminata", "location": {"latitude": 50.86}}
+    events = [
+        SlotSet("session_started_metadata", metadata),
+        # as Rasa starts a session: the channel's metadata is set again after SessionStarted
+        ActionExecuted("action_session_start"), SessionStarted(), SlotSet("session_started_metadata", metadata),
+        ActionExecuted("action_listen"),
+        UserUttered(
+            f"je cherche un médecin, {EMAIL[0]}, {ADDRESS_FR[0]}",
+            intent={"name": "health", "confidence": 0.97},
+            entities=[{"entity": "city", "value": "schaerbeek", "start": 0, "end": 3}],
+            parse_data={"text": f"je cherche un médecin, {EMAIL[0]}, {ADDRESS_FR[0]}", "intent": {"name": "health", "confidence": 0.97},
+                        "entities": [{"entity": "city", "value": "schaerbeek", "start": 0, "end": 3}],
+                        "language": {"code": "fr", "confidence": 0.9}},
+            metadata=metadata,
+        ),
+        SlotSet("city", "schaerbeek"), SlotSet("language", "fr"),
+        ActionExecuted("action_answer"),
+        BotUttered(f"Appelez le {PHONE[0]}", data={"buttons": [{"title": f"IBAN {IBAN[0]}", "payload": "/health"}]}),
+        ActionExecuted("action_listen"),
+    ]
+    tracker = DialogueStateTracker.from_events(sender, events, domain.slots)
+    asyncio.run(store.save(tracker))
+
+    stored = stored_conversations(tracker_db)
+    assert leaks(stored) == []
+    for personal in ("Aminata", "50.86", sender):
+        assert personal not in stored
+
+    restored = asyncio.run(store.retrieve(sender))
+    assert restored.get_slot("city") == "schaerbeek" and restored.get_slot("language") == "fr"
+    user = restored.latest_message
+    assert user.intent["name"] == "health"
+    assert user.entities[0]["value"] == "schaerbeek"
+    assert user.text == "je cherche un médecin, [email], [address]"
+    assert user.metadata == {"city": "schaerbeek", "language": "fr"}
+    assert restored.get_slot("session_started_metadata") == {"city": "schaerbeek", "language": "fr"}
+
+    # The next message, as Rasa handles it: the retrieved tracker gets the new event and is
+    # saved again; only that event is added, under the same hashed id.
+    before = len(restored.events)
+    restored.update(UserUttered(f"merci {PHONE_LV[0]}", intent={"name": "thank", "confidence": 1.0}))
+    asyncio.run(store.save(restored))
+    again = asyncio.run(store.retrieve(sender))
+    assert len(again.events) == before + 1 and again.latest_message.text == "merci [phone]"
+    assert leaks(stored_conversations(tracker_db)) == []
+    store.engine.dispose()
