@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from bot.name_matching import fold
+from bot.name_matching import fold, fold_with_offsets
 
 LANGUAGES = ("en", "fr", "nl", "ar", "uk", "ru", "es", "it", "el", "lv", "fa", "tr")
 NEUTRAL_WORDS = frozenset(
@@ -159,14 +159,31 @@ class NgramModel:
 
 
 class LanguageIdentifier:
-    def __init__(self, model: NgramModel, city_words: Iterable[str] = ()):
+    def __init__(self, model: NgramModel, city_names: Iterable[str] = ()):
         self._model = model
-        self._neutral = NEUTRAL_WORDS | {fold(w) for w in city_words}
+        self._neutral = NEUTRAL_WORDS
+        # Whole names, so that "Saint-Jean-de-la-Ruelle" does not make a message French.
+        names = sorted({fold(n) for n in city_names}, key=len, reverse=True)
+        separators = r"[\s\-']+"
+        alternatives = "|".join(separators.join(map(re.escape, re.split(r"[\s\-']+", n))) for n in names)
+        self._city_pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if names else None
 
     def informative_words(self, text: str) -> List[str]:
-        words = [w.lower() for w in _WORD.findall(text or "")]
+        text = self._without_city_names(text or "")
+        words = [w.lower() for w in _WORD.findall(text)]
         # A lone letter ("m", "k") says nothing about the language.
         return [w for w in words if len(w) > 1 and fold(w) not in self._neutral]
+
+    def _without_city_names(self, text: str) -> str:
+        """The text with city names blanked out; accents elsewhere are kept (they are evidence)."""
+        if self._city_pattern is None:
+            return text
+        folded, offsets = fold_with_offsets(text)
+        characters = list(text)
+        for match in self._city_pattern.finditer(folded):
+            for index in range(offsets[match.start()], offsets[match.end() - 1] + 1):
+                characters[index] = " "
+        return "".join(characters)
 
     def detect(self, text: str, hint: Optional[str] = None) -> Detection:
         words = self.informative_words(text[:2000])

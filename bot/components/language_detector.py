@@ -24,16 +24,14 @@ LANGUAGE_KEY = "language"
 MODEL_FILE = "ngram_model.json"
 
 
-def _city_words() -> List[str]:
-    """Words of the cities' own names in Latin letters ("Mechelen", "Bruxelles"): users of
-    every language type them, so they say nothing about the message's language. Names in
+def _city_names() -> List[str]:
+    """The cities' own names in Latin letters ("Mechelen", "Saint-Jean-de-la-Ruelle"): users
+    of every language type them, so they say nothing about the message's language. Names in
     another script ("Брюссель") or a language's own form ("Bruselas") do, and stay."""
-    words = []
-    for city in load_taxonomy().cities.values():
-        for name in (city.id, city.name, *city.aliases):
-            if name.isascii():  # "de", "la" of Saint-Jean-de-la-Ruelle stay evidence
-                words += [w for w in name.replace("-", " ").split() if len(w) > 3]
-    return words
+    return [
+        name for city in load_taxonomy().cities.values()
+        for name in (city.id, city.name, *city.aliases) if name.isascii()
+    ]
 
 
 def training_sentences(training_data: TrainingData):
@@ -68,13 +66,13 @@ class LanguageDetector(GraphComponent):
     def __init__(self, model_storage: ModelStorage, resource: Resource, model: NgramModel) -> None:
         self._model_storage = model_storage
         self._resource = resource
-        self._identifier = LanguageIdentifier(model, _city_words())
+        self._identifier = LanguageIdentifier(model, _city_names())
 
     def train(self, training_data: TrainingData) -> Resource:
         model = NgramModel.train(training_sentences(training_data))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / MODEL_FILE).write_text(json.dumps(model.to_dict()), encoding="utf-8")
-        self._identifier = LanguageIdentifier(model, _city_words())
+        self._identifier = LanguageIdentifier(model, _city_names())
         return self._resource
 
     @classmethod
