@@ -26,6 +26,7 @@ bench: setup-test
 eval: setup-test
 	.venv/bin/python -m bench.nlu_eval
 
-## shell: chat with the assistant in the terminal (the servers of `make run` must be running)
+## shell: chat with the assistant in the terminal (uses the action server of `make run`)
 shell: setup
-	.venv/bin/rasa shell --endpoints endpoints.yml --model models
+	ACTION_SERVER_URL=http://127.0.0.1:$${INCLUBOT_ACTIONS_PORT:-5055}/webhook \
+		.venv/bin/rasa shell --port 5006 --endpoints endpoints.yml --model models

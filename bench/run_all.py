@@ -1,0 +1,34 @@
+"""`make bench`: every benchmark of the project, one after the other, each printing its
+figures under the command that produced them. Loopback only; every run is bounded.
+
+    .venv/bin/python -m bench.run_all
+"""
+import subprocess
+import sys
+import time
+
+BENCHES = (
+    ("bench.rest_latency", []),                       # issue 2: REST latency, throughput, start-up, memory vs rasa init
+    ("bench.telegram_overhead", ["--samples", "40"]),  # issue 4: Telegram webhook vs REST, same run
+    ("bench.widget_weight", ["--runs", "5"]),          # issue 5: widget bytes and time to interactive
+    ("bench.load_test", ["--conversations", "20", "--messages", "8"]),  # issue 7: 1 and 2 Rasa processes, one killed
+    ("bench.staff_admin", []),                         # issue 6: import/export of a large spreadsheet, admin pages
+)
+
+
+def main() -> int:
+    failed = []
+    for module, args in BENCHES:
+        command = [sys.executable, "-m", module, *args]
+        print(f"\n===== $ {' '.join(['python', '-m', module, *args])}", flush=True)
+        started = time.monotonic()
+        if subprocess.call(command) != 0:
+            failed.append(module)
+        print(f"===== {module}: {time.monotonic() - started:.0f} s", flush=True)
+    if failed:
+        print(f"benchmarks that failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
