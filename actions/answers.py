@@ -29,6 +29,22 @@ def asked_intent(tracker: Tracker) -> Optional[str]:
     return None
 
 
+SECOND_GUESS = 0.15  # "I need a doctor in Jelgava" may read as naming the city; see below
+
+
+def category_beside_city(tracker: Tracker) -> Optional[str]:
+    """A service category the model also saw in a message it read as naming the city.
+
+    "I need a doctor in Jelgava" is a question about health in Jelgava: when health is
+    among the model's guesses with some confidence, that is the question to answer.
+    """
+    wanted = set(load_taxonomy().categories) | {"ask_human"}
+    for guess in (tracker.latest_message or {}).get("intent_ranking") or []:
+        if guess.get("name") in wanted and (guess.get("confidence") or 0) >= SECOND_GUESS:
+            return guess["name"]
+    return None
+
+
 def say_unavailable(dispatcher: CollectingDispatcher, language: str, city_id: Optional[str] = None) -> None:
     """The knowledge base cannot be read: never leave the user without an answer (112, and
     the city's information desk as last read)."""
@@ -48,6 +64,11 @@ class ActionAnswer(Action):
         if intent is None or city_id is None:
             dispatcher.utter_message(text=text("category_prompt", language), buttons=theme_buttons(language))
             return []
+        self.answer(dispatcher, tracker, city_id, intent)
+        return []
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, city_id: str, intent: str) -> None:
+        language = current_language(tracker)
         try:
             if intent == "ask_human":
                 self._human_contact(dispatcher, city_id, language)
@@ -56,7 +77,6 @@ class ActionAnswer(Action):
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable while answering %s", intent)
             say_unavailable(dispatcher, language, city_id)
-        return []
 
     def _services(self, dispatcher, city_id: str, category: str, language: str, location=None) -> None:
         """The best entries; with a shared location, the nearest ones that have coordinates."""

@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.answers import ActionAnswer, category_beside_city
 from actions.city_form import known_cities
 from actions.context import current_language, latest_entity
 from actions.rendering import (
@@ -60,7 +61,10 @@ class ActionConfirmCity(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
         city = tracker.get_slot("city")
-        if city and latest_entity(tracker, "city"):
+        category = category_beside_city(tracker)
+        if city and latest_entity(tracker, "city") and category:
+            ActionAnswer().answer(dispatcher, tracker, city, category)
+        elif city and latest_entity(tracker, "city"):
             dispatcher.utter_message(
                 text=f"{text('city_set', language, city=city_name(city))} {text('category_prompt', language)}",
                 buttons=theme_buttons(language),

@@ -42,7 +42,7 @@ def test_run_serves_everything_on_loopback_and_ctrl_c_stops_it(trained_model, tm
         assert "Mechelen" in " ".join(m["text"] for m in reply)  # demo knowledge base loaded
         children = psutil.Process(process.pid).children(recursive=True)
         listening = {
-            (c.laddr.ip, c.laddr.port) for child in children for c in child.connections("inet")
+            (c.laddr.ip, c.laddr.port) for child in children for c in child.net_connections("inet")
             if c.status == psutil.CONN_LISTEN
         }
         assert {("127.0.0.1", port) for port in ports.values()} <= listening

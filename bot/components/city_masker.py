@@ -50,16 +50,51 @@ class CityMasker(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Masks the training examples, and teaches that a city can come with any question:
-        each example of a service category is also learnt with a city after it."""
+        each example of a service category is also learnt followed by "<in> __city__", with
+        the words that come before a city in that language's inform_city examples."""
+        examples = training_data.training_examples
+        for example in examples:
+            mask_cities(example)
+        before_city = _words_before_city(examples)
         categories = set(load_taxonomy().categories)
         with_city = []
-        for example in training_data.training_examples:
-            mask_cities(example)
+        for index, example in enumerate(examples):
             tokens = example.get(TOKENS_NAMES[TEXT])
+            words = before_city.get(_language_of(example)) or [""]
             if example.get(INTENT) in categories and tokens and all(t.text != PLACEHOLDER for t in tokens):
-                copy = Message(data=dict(example.data), features=list(example.features))
+                preposition = words[index % len(words)]
                 end = tokens[-1].end + 1
-                copy.set(TOKENS_NAMES[TEXT], [*tokens, Token(PLACEHOLDER, end)])
+                added = [Token(preposition, end)] if preposition else []
+                added.append(Token(PLACEHOLDER, end + len(preposition) + 1))
+                copy = Message(data=dict(example.data), features=list(example.features))
+                copy.set(TOKENS_NAMES[TEXT], [*tokens, *added])
                 with_city.append(copy)
-        training_data.training_examples.extend(with_city)
-        return training_data
+        # A new TrainingData: its lists of examples are computed once and cached.
+        return TrainingData(
+            training_examples=[*examples, *with_city],
+            entity_synonyms=training_data.entity_synonyms,
+            regex_features=training_data.regex_features,
+            lookup_tables=training_data.lookup_tables,
+            responses=training_data.responses,
+        )
+
+
+def _language_of(example: Message) -> str:
+    metadata = example.get("metadata") or {}
+    return ((metadata.get("intent") or {}) if isinstance(metadata, dict) else {}).get("language")
+
+
+def _words_before_city(examples: List[Message]) -> Dict[str, List[str]]:
+    """Per language, the words users put right before a city ("in", "à", "в", "في")."""
+    found: Dict[str, List[str]] = {}
+    for example in examples:
+        if example.get(INTENT) != "inform_city":
+            continue
+        tokens = example.get(TOKENS_NAMES[TEXT]) or []
+        for before, token in zip(tokens, tokens[1:]):
+            if token.text == PLACEHOLDER and before.text != PLACEHOLDER:
+                words = found.setdefault(_language_of(example), [])
+                # short function words only ("in", "à", "в"), not "dzīvoju" (I live)
+                if len(before.text) <= 4 and before.text.lower() not in words:
+                    words.append(before.text.lower())
+    return found
