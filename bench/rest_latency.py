@@ -9,7 +9,6 @@ and the Rasa server's resident memory after the load. Loopback only; bounded in 
 import asyncio
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -1,6 +1,6 @@
 """SQLAlchemy models of the knowledge base (2.0-style declarative on SQLAlchemy 1.4)."""
-from datetime import date, datetime, timezone
-from typing import Dict, List, Optional
+from datetime import datetime, timezone
+from typing import Dict
 
 from sqlalchemy import (
     JSON,

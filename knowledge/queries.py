@@ -7,7 +7,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from knowledge.geo import distance_m
-from knowledge.models import City, Entry, EntryText, QuestionEvent, UnansweredQuestion
+from knowledge.models import City, Entry, QuestionEvent, UnansweredQuestion
 
 _WORD = re.compile(r"\w{4,}", re.UNICODE)
 MAX_SEARCH_WORDS = 8

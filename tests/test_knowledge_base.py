@@ -2,11 +2,9 @@
 import json
 import os
 import subprocess
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import datetime, timezone
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 
 from bot import servers
