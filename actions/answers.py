@@ -2,11 +2,11 @@
 import logging
 from typing import Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.context import current_language, shared_location
+from actions.context import ContextAction, current_language, shared_location
 from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons
 from bot.fault_reply import unavailable_text
 from bot.texts import text
@@ -51,13 +51,13 @@ def say_unavailable(dispatcher: CollectingDispatcher, language: str, city_id: Op
     dispatcher.utter_message(text=unavailable_text(language, city_id))
 
 
-class ActionAnswer(Action):
+class ActionAnswer(ContextAction):
     """Lists the best entries of the asked category in the user's city."""
 
     def name(self) -> Text:
         return "action_answer"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
         city_id = tracker.get_slot("city")
         intent = asked_intent(tracker)
@@ -116,13 +116,13 @@ class ActionAnswer(Action):
         dispatcher.utter_message(text=rendered)
 
 
-class ActionEmergency(Action):
+class ActionEmergency(ContextAction):
     """112 first, always; then the city's urgent numbers when the city is known."""
 
     def name(self) -> Text:
         return "action_emergency"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
         dispatcher.utter_message(text=text("emergency", language))
         city_id = tracker.get_slot("city")

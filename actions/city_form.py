@@ -1,11 +1,11 @@
 """The city form: asks for the city once when a question needs it and it is unknown."""
 from typing import Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import current_language, latest_entity
+from actions.context import ContextAction, current_language
 from actions.rendering import city_buttons
 from bot.texts import text
 from knowledge.taxonomy import load_taxonomy
@@ -15,13 +15,13 @@ def known_cities() -> str:
     return ", ".join(c.name for c in load_taxonomy().cities.values())
 
 
-class ActionAskCity(Action):
+class ActionAskCity(ContextAction):
     """The form's question; says so when the user's answer was not a city we know."""
 
     def name(self) -> Text:
         return "action_ask_city"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
         if tracker.get_slot("requested_slot") == "city":
             message = text("city_unknown", language, cities=known_cities())
@@ -31,7 +31,7 @@ class ActionAskCity(Action):
         return []
 
 
-class ValidateCityForm(Action):
+class ValidateCityForm(ContextAction):
     """An answer without a known city keeps the form asking (instead of Rasa rejecting the
     form and answering "I don't know that"), so the user hears which cities we know."""
 
@@ -41,7 +41,12 @@ class ValidateCityForm(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent == "emergency":
-            return []  # let the form be rejected: the emergency rule answers first
-        if tracker.get_slot("requested_slot") == "city" and not latest_entity(tracker, "city"):
+            # No slot set, so the form is rejected and the emergency rule answers first
+            # (its action brings the language and city up to date).
+            return []
+        return super().run(dispatcher, tracker, domain)
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        if tracker.get_slot("requested_slot") == "city" and tracker.get_slot("city") is None:
             return [SlotSet("city", None)]
         return []

@@ -1,4 +1,4 @@
-"""The conversation's language and city, kept in slots and updated on every user message.
+"""The conversation's language and city, kept in slots and brought up to date by every action.
 
 Language, strongest first: an explicit choice (the choose_language intent, a language
 button, Telegram's /language, the REST/widget `metadata.language`) which then sticks until
@@ -7,6 +7,7 @@ conversation already has; the channel's hint (`metadata.language_hint`); English
 City: a city named in this message; the city the conversation already has; the channel's
 city (`metadata.city`: widget attribute, Telegram deep link).
 """
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -87,20 +88,32 @@ def current_language(tracker: Tracker) -> str:
     return language if language in load_taxonomy().languages else "en"
 
 
-class ActionUpdateContext(Action):
-    """Custom slot mapping for city, language and language_locked (runs on every message)."""
+def update_context(tracker: Tracker) -> List[Dict]:
+    """Brings the tracker's language and city up to date with the latest message: the slot
+    events to return, applied to `tracker` as well, so the rest of the action sees them."""
+    language, locked = resolve_language(tracker)
+    resolved = {"language": language, "language_locked": locked, "city": resolve_city(tracker)}
+    current = {
+        "language": tracker.get_slot("language"),
+        "language_locked": bool(tracker.get_slot("language_locked")),
+        "city": tracker.get_slot("city"),
+    }
+    events = []
+    for slot, value in resolved.items():
+        if value != current[slot]:
+            events.append(SlotSet(slot, value))
+            tracker.slots[slot] = value
+    return events
 
-    def name(self) -> Text:
-        return "action_update_context"
+
+class ContextAction(Action, ABC):
+    """Every action of the bot: it brings the language and city up to date with the latest
+    message, then responds (`respond`). Done here rather than by a custom slot mapping, which
+    would cost Rasa one more call to the action server on every message."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        language, locked = resolve_language(tracker)
-        city = resolve_city(tracker)
-        events = []
-        if language != tracker.get_slot("language"):
-            events.append(SlotSet("language", language))
-        if locked != bool(tracker.get_slot("language_locked")):
-            events.append(SlotSet("language_locked", locked))
-        if city != tracker.get_slot("city"):
-            events.append(SlotSet("city", city))
-        return events
+        return update_context(tracker) + self.respond(dispatcher, tracker, domain)
+
+    @abstractmethod  # abstract, so that rasa_sdk does not register this class as an action
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        """The action's own work, once the context is up to date; returns its events."""

@@ -2,14 +2,14 @@
 import logging
 from typing import Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answers import ActionAnswer, category_beside_city
 from actions.city_form import known_cities
-from actions.context import current_language, latest_entity
+from actions.context import ContextAction, current_language, latest_entity
 from actions.rendering import (
     category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons,
 )
@@ -24,23 +24,23 @@ logger = logging.getLogger(__name__)
 SMALL_TALK = {"goodbye", "thank", "affirm", "deny", "bot_challenge"}
 
 
-class ActionGreet(Action):
+class ActionGreet(ContextAction):
     def name(self) -> Text:
         return "action_greet"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
         dispatcher.utter_message(text=text("greet", language), buttons=theme_buttons(language))
         return []
 
 
-class ActionHelp(Action):
+class ActionHelp(ContextAction):
     """Help shows the four themes; a theme button shows that theme's categories."""
 
     def name(self) -> Text:
         return "action_help"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
         theme = latest_entity(tracker, "theme")
         taxonomy = load_taxonomy()
@@ -54,11 +54,11 @@ class ActionHelp(Action):
         return []
 
 
-class ActionConfirmCity(Action):
+class ActionConfirmCity(ContextAction):
     def name(self) -> Text:
         return "action_confirm_city"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
         city = tracker.get_slot("city")
         category = category_beside_city(tracker)
@@ -74,11 +74,11 @@ class ActionConfirmCity(Action):
         return []
 
 
-class ActionChooseLanguage(Action):
+class ActionChooseLanguage(ContextAction):
     def name(self) -> Text:
         return "action_choose_language"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         chosen = latest_entity(tracker, "language_choice")
         if chosen in load_taxonomy().languages:
             dispatcher.utter_message(text=text("language_set", chosen))
@@ -87,25 +87,25 @@ class ActionChooseLanguage(Action):
         return []
 
 
-class ActionSmallTalk(Action):
+class ActionSmallTalk(ContextAction):
     def name(self) -> Text:
         return "action_small_talk"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in SMALL_TALK:
             dispatcher.utter_message(text=text(intent, current_language(tracker)))
         return []
 
 
-class ActionFallback(Action):
+class ActionFallback(ContextAction):
     """Not understood or out of scope: try the knowledge base's text search, else say so
     honestly, offer the themes and a person, and log the question (scrubbed) for staff."""
 
     def name(self) -> Text:
         return "action_fallback"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
         message = tracker.latest_message or {}
         question = message.get("text") or ""

@@ -73,6 +73,10 @@ class NameMatcher:
         return pattern
 
     def find(self, text: str) -> List[Dict[str, Any]]:
+        return [dict(found) for found in self._find(text)]
+
+    @lru_cache(maxsize=256)  # several NLU components look for names in the same message
+    def _find(self, text: str) -> Tuple[Dict[str, Any], ...]:
         folded, offsets = fold_with_offsets(text)
         doc = self._nlp.make_doc(folded.replace("-", " ").replace("'", " ").replace("’", " "))
         matches = {(start, end): match_id for match_id, start, end in self._matcher(doc)}
@@ -83,7 +87,7 @@ class NameMatcher:
             start = offsets[span.start_char]
             end = offsets[span.end_char - 1] + 1
             found.append({"entity": entity, "value": value, "start": start, "end": end, "text": text[start:end]})
-        return found
+        return tuple(found)
 
 
 @lru_cache(maxsize=1)

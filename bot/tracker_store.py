@@ -16,6 +16,7 @@ var/ by default). endpoints.yml names this class.
 """
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import os
@@ -24,6 +25,8 @@ from typing import Any, Dict, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -33,6 +36,8 @@ from bot.scrubbing import scrub
 logger = logging.getLogger(__name__)
 
 KEY_FILE = PROJECT_ROOT / "var" / "conversation.key"
+# Set on a tracker read from (or saved to) the store: how many of its events are stored.
+STORED_EVENTS_ATTRIBUTE = "_inclubot_stored_events"
 # Channel metadata that is kept: what the assistant itself reads.
 KEPT_METADATA = ("city", "language", "language_hint")
 # Keys whose values are names the bot itself defines (events, intents, actions, ids),
@@ -124,7 +129,12 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             # dead connections behind; hide_parameters so a failed insert does not write the
             # (scrubbed) message into the error log.
             self.engine.dispose()
-            self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **create_engine_kwargs(url))
+            options = create_engine_kwargs(url)
+            if make_url(url).get_backend_name() == "sqlite":
+                # SQLAlchemy 1.4 opens a new SQLite connection, pragmas and all, for every
+                # session; a pool keeps them (about a tenth of the server's time per message).
+                options.update(poolclass=QueuePool, connect_args={"check_same_thread": False})
+            self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
@@ -136,23 +146,51 @@ class ScrubbingTrackerStore(SQLTrackerStore):
     def _event_query(self, session, sender_id: Text, fetch_events_from_all_sessions: bool):
         return super()._event_query(session, pseudonym(sender_id, self._key), fetch_events_from_all_sessions)
 
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """Rasa's retrieval, reading only the events' data (not whole ORM rows), and noting on
+        the tracker how many of its events are stored, so that `save` need not count them."""
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        if not (self.domain and events):
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if not fetch_events_from_all_sessions:
+            setattr(tracker, STORED_EVENTS_ATTRIBUTE, len(events))
+        return tracker
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events that are not stored yet, scrubbed.
 
         No event broker is fed: it would receive the events unscrubbed.
         """
         stored_id = pseudonym(tracker.sender_id, self._key)
-        with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
-                data = scrubbed_event(event.as_dict())
-                session.add(
-                    self.SQLEvent(
-                        sender_id=stored_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=((data.get("parse_data") or {}).get("intent") or {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
-            session.commit()
+        rows = []
+        new_events = itertools.islice(tracker.events, self._stored_event_count(tracker), None)
+        for event in new_events:
+            data = scrubbed_event(event.as_dict())
+            rows.append({
+                "sender_id": stored_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get("name"),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            })
+        if rows:
+            with self.session_scope() as session:
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
+                session.commit()
+        setattr(tracker, STORED_EVENTS_ATTRIBUTE, len(tracker.events))
+
+    def _stored_event_count(self, tracker: DialogueStateTracker) -> int:
+        """How many of the tracker's events are in the database already.
+
+        A tracker read from this store knows (and, under the lock store's lock, nobody else
+        has written to its conversation since); otherwise they are counted as Rasa does.
+        """
+        stored = getattr(tracker, STORED_EVENTS_ATTRIBUTE, None)
+        if stored is None:
+            with self.session_scope() as session:
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        return stored

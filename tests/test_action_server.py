@@ -36,21 +36,23 @@ def test_action_answer_lists_the_city_entries_in_the_user_language(action_server
     assert any(r.get("buttons") for r in result["responses"])
 
 
-def test_action_update_context_takes_a_confident_detected_language(action_server):
+def test_an_action_first_takes_a_confident_detected_language_and_the_channel_city(action_server):
     result = call_action(
-        action_server, "action_update_context", {"language": "en"},
+        action_server, "action_greet", {"language": "en"}, intent="greet", text_="goedemorgen",
         parse_extra={"language": {"code": "nl", "confidence": 0.95}, "metadata": {"city": "mechelen"}},
     )
     slots = {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
     assert slots == {"language": "nl", "city": "mechelen"}
+    assert result["responses"][0]["text"] == text("greet", "nl")
 
 
-def test_action_update_context_keeps_the_language_on_a_neutral_message(action_server):
+def test_an_action_keeps_the_language_on_a_neutral_message(action_server):
     result = call_action(
-        action_server, "action_update_context", {"language": "uk"}, intent="affirm", text_="ok",
+        action_server, "action_small_talk", {"language": "uk"}, intent="affirm", text_="ok",
         parse_extra={"language": {"code": "en", "confidence": 0.0}},
     )
     assert [e for e in result["events"] if e.get("name") == "language"] == []
+    assert result["responses"][0]["text"] == text("affirm", "uk")
 
 
 def test_emergency_action_says_112_without_a_city(action_server):

@@ -6,6 +6,7 @@ back. This one scales every message's features to unit length and takes C from t
 """
 from typing import Any, Dict, List, Text
 
+import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -31,3 +32,13 @@ class NormalizedLogisticRegressionClassifier(LogisticRegressionClassifier):
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         return normalize(super()._create_X(messages))
+
+    @classmethod
+    def load(cls, *args: Any, **kwargs: Any) -> "NormalizedLogisticRegressionClassifier":
+        component = super().load(*args, **kwargs)
+        # sklearn multiplies each message by coef_.T, and scipy copies a transposed row-major
+        # matrix (12 languages' n-grams x 23 intents) on every call. Column-major weights
+        # make coef_.T row-major: nothing is copied, the probabilities are the same.
+        if hasattr(component.clf, "coef_"):
+            component.clf.coef_ = np.asfortranarray(component.clf.coef_)
+        return component
