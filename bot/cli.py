@@ -11,6 +11,7 @@
   inclubot staff set-password USERNAME [--password-stdin]
   inclubot privacy purge [--older-than-days N]   delete conversations and unanswered
                                      questions older than N days (INCLUBOT_RETENTION_DAYS, 30)
+  inclubot privacy forget ID         delete one conversation (a Telegram chat id, a REST sender id)
   inclubot serve rasa|actions|web    one server in the foreground (a container's command)
 """
 import argparse
@@ -58,6 +59,8 @@ def main(argv=None) -> int:
     purger = privacy.add_parser("purge", help="delete conversations and unanswered questions past the retention period")
     purger.add_argument("--older-than-days", type=int, default=None, metavar="N",
                         help="default: INCLUBOT_RETENTION_DAYS, else 30")
+    forgetter = privacy.add_parser("forget", help="delete one person's conversation, all its sessions")
+    forgetter.add_argument("conversation_id", help="the Telegram chat id or REST sender id")
     server = commands.add_parser("serve", help="run one server in the foreground, e.g. in a container (deploy/)")
     server.add_argument("server", choices=("rasa", "actions", "web"))
 
@@ -71,7 +74,7 @@ def main(argv=None) -> int:
     if args.command == "db":
         return db_upgrade()
     if args.command == "privacy":
-        return privacy_purge(args)
+        return privacy_forget(args) if args.privacy_command == "forget" else privacy_purge(args)
     if args.command == "serve":
         return serve(args.server)
     if args.command == "staff":
@@ -96,6 +99,23 @@ def serve(name: str) -> int:
     os.chdir(servers.PROJECT_ROOT)
     sys.stdout.flush()
     os.execve(server.command[0], server.command, {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **server.env})
+
+
+def privacy_forget(args) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import retention
+
+    try:
+        deleted = retention.forget(args.conversation_id)
+    except ValueError as error:
+        print(f"nothing was deleted: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        print(f"nothing was deleted: the conversation database could not be reached ({type(error).__name__})", file=sys.stderr)
+        return 1
+    print(f"deleted {deleted} event(s) of that conversation" if deleted else "no conversation is stored under that id")
+    return 0
 
 
 def privacy_purge(args) -> int:

@@ -1,8 +1,10 @@
 """How long what users write is kept: conversations and unanswered questions are deleted
-once they are older than the retention period (INCLUBOT_RETENTION_DAYS, 30 days by default).
+once they are older than the retention period (INCLUBOT_RETENTION_DAYS, 30 days by default),
+and one person's conversation at once when they ask for it.
 
 Run by `inclubot privacy purge` (daily in production: a CronJob in deploy/; at every start
-of `inclubot run`). Counts of answered questions (no text, no user) are kept for staff.
+of `inclubot run`) and `inclubot privacy forget ID`. Counts of answered questions (no text,
+no user) are kept for staff; unanswered questions are scrubbed and not linked to anyone.
 """
 import os
 from dataclasses import dataclass
@@ -11,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy import delete
 
-from bot.conversation_db import EVENTS_TABLE, prepared_url, tracker_store_url
+from bot.conversation_db import EVENTS_TABLE, conversation_key, prepared_url, pseudonym, tracker_store_url
 from knowledge.db import session_scope
 from knowledge.models import UnansweredQuestion
 
@@ -61,6 +63,24 @@ def _purge_events(url: str, cutoff: datetime) -> int:
         events = sa.table(EVENTS_TABLE, sa.column("timestamp"))
         with engine.begin() as connection:
             return connection.execute(delete(events).where(events.c.timestamp < cutoff.timestamp())).rowcount
+    finally:
+        engine.dispose()
+
+
+def forget(conversation_id: str, tracker_url: str = None) -> int:
+    """Deletes every stored event of one conversation, all its sessions (a person's request
+    to erase their data). The id as the channel gives it: a Telegram chat id, a REST sender.
+    Returns how many events were deleted."""
+    if not conversation_id.strip():
+        raise ValueError("the conversation id is empty")
+    engine = sa.create_engine(prepared_url(tracker_url or tracker_store_url()), future=True, hide_parameters=True)
+    try:
+        if not sa.inspect(engine).has_table(EVENTS_TABLE):
+            return 0
+        events = sa.table(EVENTS_TABLE, sa.column("sender_id"))
+        stored_id = pseudonym(conversation_id, conversation_key())
+        with engine.begin() as connection:
+            return connection.execute(delete(events).where(events.c.sender_id == stored_id)).rowcount
     finally:
         engine.dispose()
 

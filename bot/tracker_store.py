@@ -14,28 +14,23 @@ Configured by INCLUBOT_TRACKER_STORE_URL (any SQLAlchemy URL; SQLite under var/ 
 and INCLUBOT_CONVERSATION_KEY (the hash key, shared by every Rasa process; a key file under
 var/ by default). endpoints.yml names this class.
 """
-import hashlib
-import hmac
 import itertools
 import json
 import logging
-import os
-import secrets
 from typing import Any, Dict, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import QueuePool
 from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
-from bot.conversation_db import PROJECT_ROOT, prepared_url, tracker_store_url
+from bot.conversation_db import conversation_key, prepared_url, pseudonym, tracker_store_url
 from bot.scrubbing import scrub
 
 logger = logging.getLogger(__name__)
 
-KEY_FILE = PROJECT_ROOT / "var" / "conversation.key"
 # Set on a tracker read from (or saved to) the store: how many of its events are stored.
 STORED_EVENTS_ATTRIBUTE = "_inclubot_stored_events"
 # Channel metadata that is kept: what the assistant itself reads.
@@ -48,33 +43,6 @@ STRUCTURAL_KEYS = frozenset({
     "template_name", "action_name", "type_name", "confidence", "start", "end", "model_id",
     "assistant_id",
 })
-
-
-def conversation_key() -> bytes:
-    configured = os.environ.get("INCLUBOT_CONVERSATION_KEY")
-    if configured:
-        return configured.encode()
-    return _local_key()
-
-
-def _local_key() -> bytes:
-    """A random key kept under var/, created once (atomically: several processes start)."""
-    if not KEY_FILE.exists():
-        KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
-        candidate = KEY_FILE.with_name(f"{KEY_FILE.name}.{os.getpid()}.tmp")
-        candidate.write_text(secrets.token_hex(32))
-        candidate.chmod(0o600)
-        try:
-            os.link(candidate, KEY_FILE)
-        except FileExistsError:
-            pass  # another process made it first; use theirs
-        finally:
-            candidate.unlink()
-    return KEY_FILE.read_text().strip().encode()
-
-
-def pseudonym(sender_id: Text, key: bytes) -> str:
-    return hmac.new(key, str(sender_id).encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def scrubbed_event(data: Dict[str, Any]) -> Dict[str, Any]:

@@ -60,6 +60,11 @@ def stores(empty_db, tmp_path, monkeypatch):
 
 
 def purge(stores, *args, **env):
+    return privacy(stores, "purge", *args, **env)
+
+
+def privacy(stores, *args, **env):
+    """`inclubot privacy ARGS` as staff run it, on these stores."""
     tracker_url, knowledge_url = stores
     environment = {name: value for name, value in os.environ.items() if name != "INCLUBOT_RETENTION_DAYS"}
     environment.update(
@@ -67,7 +72,7 @@ def purge(stores, *args, **env):
          "INCLUBOT_CONVERSATION_KEY": "retention-test", **env}
     )
     return subprocess.run(
-        [str(servers.BIN / "inclubot"), "privacy", "purge", *args],
+        [str(servers.BIN / "inclubot"), "privacy", *args],
         cwd=servers.PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=120,
     )
 
@@ -105,6 +110,22 @@ def test_purge_deletes_what_is_older_than_the_period_and_keeps_the_rest(stores):
 
     # Counts of answered questions hold no text and no user: they stay for the statistics.
     assert questions_left(knowledge_url) == (["asked 5 days ago"], 1)
+
+
+def test_forget_deletes_one_conversation_with_all_its_sessions_and_nothing_else(stores):
+    result = privacy(stores, "forget", "returning")
+    assert result.returncode == 0, result.stderr
+    assert "deleted 18 event(s)" in result.stdout  # both sessions, 45 days ago and yesterday
+    tracker_url, _ = stores
+    assert conversation(tracker_url, "returning") is None
+    assert conversation(tracker_url, "recent").latest_message.text == "man vajag ārstu"
+    assert conversation(tracker_url, "old") is not None
+
+    again = privacy(stores, "forget", "returning")
+    assert again.returncode == 0 and "no conversation is stored under that id" in again.stdout
+    empty = privacy(stores, "forget", " ")
+    assert empty.returncode == 2 and "nothing was deleted: the conversation id is empty" in empty.stderr
+    assert "Traceback" not in empty.stderr
 
 
 def test_the_period_comes_from_the_environment_by_default(stores):

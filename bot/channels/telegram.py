@@ -6,7 +6,8 @@ endpoint answers 503 and nothing else happens.
 
 POST /webhooks/telegram/webhook takes Telegram updates, in webhook mode straight from
 Telegram and in polling mode from `inclubot telegram-polling`: one handling path. An update is
-checked (secret header, size, JSON), remembered by update_id so a redelivery is ignored,
+checked (secret header, size, JSON), remembered by update_id so a redelivery is ignored
+(bot/channels/telegram_redelivery.py),
 answered 200 at once, then handled in the background: the messages of one chat in order,
 different chats side by side, so a slow conversation holds up no other.
 
@@ -23,8 +24,8 @@ import asyncio
 import hmac
 import json
 import logging
+import os
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
@@ -39,6 +40,7 @@ from actions.rendering import city_buttons, theme_buttons
 from bot.channels import message_guard
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
 from bot.channels.telegram_output import CallbackPayloads, TelegramOutput
+from bot.channels.telegram_redelivery import RecentUpdates
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramSettings
 from bot.texts import text
 from knowledge.taxonomy import load_taxonomy
@@ -152,22 +154,6 @@ def command_of(message: str) -> (Optional[str], str):
     return head.split("@", 1)[0].lower(), argument
 
 
-class RecentUpdates:
-    """update_ids already accepted: Telegram redelivers an update when it missed our answer."""
-
-    def __init__(self, capacity: int = 100_000):
-        self.capacity = capacity
-        self._ids: "OrderedDict[int, None]" = OrderedDict()
-
-    def first_time(self, update_id: int) -> bool:
-        if update_id in self._ids:
-            return False
-        self._ids[update_id] = None
-        while len(self._ids) > self.capacity:
-            self._ids.popitem(last=False)
-        return True
-
-
 class ChatQueues:
     """Runs the work of one chat in arrival order and different chats concurrently."""
 
@@ -215,7 +201,9 @@ class TelegramInput(InputChannel):
         self.settings = settings
         self.retry = RetryPolicy()
         self.quick_retry = RetryPolicy(attempts=3, max_wait=5.0)  # button answers expire fast
-        self.recent = RecentUpdates()
+        self.recent = RecentUpdates(
+            bot_id=(settings.token or "").split(":", 1)[0], redis_url=os.environ.get("INCLUBOT_REDIS_URL"),
+        )
         self.queues = ChatQueues()
         self.background: Set[asyncio.Task] = set()
         self.bot = settings.bot() if settings.configured else None
@@ -245,6 +233,7 @@ class TelegramInput(InputChannel):
         @webhook.listener("before_server_stop")
         async def disconnect(_app, _loop):
             await self.queues.drain(timeout=10)
+            await self.recent.close()
             if self.bot is not None:
                 await self.bot.shutdown()
 
@@ -280,7 +269,7 @@ class TelegramInput(InputChannel):
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             return response.json({"error": "not a Telegram update (no integer update_id)"}, status=400)
-        if not self.recent.first_time(update_id):
+        if not await self.recent.first_time(update_id):
             logger.info("Telegram update %d received again; ignored", update_id)
             return response.json({"ok": True})
         try:
