@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     if args.command == "db":
         return db_upgrade()
     if args.command == "privacy":
-        return privacy_forget(args) if args.privacy_command == "forget" else privacy_purge(args)
+        return privacy_command(args)
     if args.command == "serve":
         return serve(args.server)
     if args.command == "staff":
@@ -101,31 +101,19 @@ def serve(name: str) -> int:
     os.execve(server.command[0], server.command, {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **server.env})
 
 
-def privacy_forget(args) -> int:
+def privacy_command(args) -> int:
+    """`inclubot privacy purge|forget`: says what was deleted, or why nothing was."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot import retention
 
     try:
-        deleted = retention.forget(args.conversation_id)
-    except ValueError as error:
-        print(f"nothing was deleted: {error}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as error:
-        print(f"nothing was deleted: the conversation database could not be reached ({type(error).__name__})", file=sys.stderr)
-        return 1
-    print(f"deleted {deleted} event(s) of that conversation" if deleted else "no conversation is stored under that id")
-    return 0
-
-
-def privacy_purge(args) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot import retention
-
-    try:
-        days = args.older_than_days if args.older_than_days is not None else retention.retention_days()
-        print(retention.purge(days).describe())
+        if args.privacy_command == "forget":
+            deleted = retention.forget(args.conversation_id)
+            print(f"deleted {deleted} event(s) of that conversation" if deleted else "no conversation is stored under that id")
+        else:
+            days = args.older_than_days if args.older_than_days is not None else retention.retention_days()
+            print(retention.purge(days).describe())
     except ValueError as error:
         print(f"nothing was deleted: {error}", file=sys.stderr)
         return 2
@@ -239,7 +227,7 @@ def run(telegram_polling: bool = False) -> int:
             return 2
     setup = (
         db_upgrade, lambda: kb_load_demo(argparse.Namespace(if_empty=True)),
-        lambda: privacy_purge(argparse.Namespace(older_than_days=None)), train,
+        lambda: privacy_command(argparse.Namespace(privacy_command="purge", older_than_days=None)), train,
     )
     for step in setup:
         code = step()

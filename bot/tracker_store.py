@@ -22,6 +22,7 @@ from typing import Any, Dict, Optional, Text
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
@@ -77,6 +78,23 @@ def _scrub_values(value: Any, key: Optional[str] = None) -> Any:
     return value
 
 
+def latest_session_data_query(events: sa.Table) -> sa.sql.Select:
+    """The data of a conversation's events since its latest session start, in order: Rasa's
+    own query (SQLTrackerStore._event_query), built once. Rasa builds it anew for every
+    message, and SQLAlchemy then spends longer on its cache key than on running it."""
+    sender = sa.bindparam("sender")
+    session_start = (
+        sa.select(sa.func.max(events.c.timestamp))
+        .where(events.c.sender_id == sender, events.c.type_name == SessionStarted.type_name)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(events.c.data)
+        .where(events.c.sender_id == sender, sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+        .order_by(events.c.id)
+    )
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Several local servers (and test runs) may share one SQLite file: wait, don't fail.
     cursor = dbapi_connection.cursor()
@@ -106,6 +124,7 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            self._latest_session_data = latest_session_data_query(self.SQLEvent.__table__)
         except (AttributeError, ImportError) as error:
             # Rasa would silently fall back to keeping conversations in one process's memory.
             raise RuntimeError(f"the tracker store could not be set up: {error}") from error
@@ -118,8 +137,12 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         """Rasa's retrieval, reading only the events' data (not whole ORM rows), and noting on
         the tracker how many of its events are stored, so that `save` need not count them."""
         with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+            if fetch_events_from_all_sessions:
+                query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+                rows = query.with_entities(self.SQLEvent.data)
+            else:
+                rows = session.execute(self._latest_session_data, {"sender": pseudonym(sender_id, self._key)})
+            events = [json.loads(data) for (data,) in rows]
         if not (self.domain and events):
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
