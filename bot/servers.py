@@ -52,7 +52,6 @@ class Server:
     log_path: Optional[Path] = None
     cwd: Path = PROJECT_ROOT
     process: Optional[subprocess.Popen] = None
-    own_files: List[Path] = field(default_factory=list)  # written for this server; removed on stop
 
     def start(self) -> "Server":
         # No usage data leaves the machine (Rasa reports telemetry unless told not to).
@@ -80,15 +79,14 @@ class Server:
         raise TimeoutError(f"{self.name} did not come up within {timeout:.0f} s{self._log_hint()}")
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        for path in self.own_files:
-            path.unlink(missing_ok=True)
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
     def _log_hint(self) -> str:
         return f" (see {self.log_path})" if self.log_path else ""
@@ -130,7 +128,6 @@ def rasa_server(
         health_url=f"http://{_client_host(host)}:{port}/status" + (f"?token={token}" if token else ""),
         env={"ACTION_SERVER_URL": action_url, **(env or {})},
         log_path=log_path,
-        own_files=[endpoints],
     )
 
 
