@@ -24,11 +24,10 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import QueuePool
 
 from bot.conversation_db import conversation_key, prepared_url, pseudonym, tracker_store_url
 from bot.scrubbing import scrub
+from knowledge.db import sqlite_pool_options
 
 logger = logging.getLogger(__name__)
 
@@ -115,11 +114,7 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             # dead connections behind; hide_parameters so a failed insert does not write the
             # (scrubbed) message into the error log.
             self.engine.dispose()
-            options = create_engine_kwargs(url)
-            if make_url(url).get_backend_name() == "sqlite":
-                # SQLAlchemy 1.4 opens a new SQLite connection, pragmas and all, for every
-                # session; a pool keeps them (about a tenth of the server's time per message).
-                options.update(poolclass=QueuePool, connect_args={"check_same_thread": False})
+            options = {**create_engine_kwargs(url), **sqlite_pool_options(url)}
             self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)

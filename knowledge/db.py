@@ -3,7 +3,7 @@ import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Dict, Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -25,15 +25,20 @@ def get_engine(url: str = None) -> Engine:
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     # pool_pre_ping: a restarted database must not leave dead connections behind.
     # hide_parameters: a failed statement is logged without its values (a user's question).
-    options = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        # SQLAlchemy 1.4 opens a new SQLite connection per session by default (NullPool),
-        # with its pragmas each time: a pool keeps them (an action's queries: 28 ms -> 6 ms).
-        options.update(poolclass=QueuePool, connect_args={"check_same_thread": False})
+    options = {"future": True, "pool_pre_ping": True, "hide_parameters": True, **sqlite_pool_options(url)}
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def sqlite_pool_options(url: str) -> Dict[str, Any]:
+    """Engine options that keep SQLite file connections open. SQLAlchemy 1.4 opens a new
+    one per session by default (NullPool), with its pragmas each time: an action's queries
+    took 28 ms instead of 6, the tracker store a tenth of the server's time per message."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+    return {}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
