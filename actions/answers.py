@@ -7,8 +7,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ContextAction, current_language, shared_location
+from actions.needs import mentions_mental_health, question_beside_danger, second_need
 from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons
 from bot.fault_reply import unavailable_text
+from bot.suicide import speaks_of_suicide
 from bot.texts import text
 from knowledge import queries
 from knowledge.db import session_scope
@@ -65,7 +67,21 @@ class ActionAnswer(ContextAction):
             dispatcher.utter_message(text=text("category_prompt", language), buttons=theme_buttons(language))
             return []
         self.answer(dispatcher, tracker, city_id, intent)
+        self._offer_second_need(dispatcher, tracker, intent, language)
         return []
+
+    @staticmethod
+    def _offer_second_need(dispatcher: CollectingDispatcher, tracker: Tracker, answered: str, language: str) -> None:
+        """"A doctor, and a school for my son": the second need gets a button of its own."""
+        latest = tracker.latest_message or {}
+        if (latest.get("intent") or {}).get("name") != answered:
+            return  # answered after the city was asked: the message read here is the city's
+        other = second_need(latest, answered)
+        if other and other != "ask_human":
+            dispatcher.utter_message(
+                text=text("also_asked", language, category=text(f"category_{other}", language)),
+                buttons=category_buttons([other], language),
+            )
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, city_id: str, intent: str) -> None:
         language = current_language(tracker)
@@ -117,7 +133,8 @@ class ActionAnswer(ContextAction):
 
 
 class ActionEmergency(ContextAction):
-    """112 first, always; then the city's urgent numbers when the city is known."""
+    """112 first, always; then the city's urgent numbers, the suicide-prevention line when
+    the message speaks of ending a life, and the answer to what was asked beside it."""
 
     def name(self) -> Text:
         return "action_emergency"
@@ -128,20 +145,37 @@ class ActionEmergency(ContextAction):
         city_id = tracker.get_slot("city")
         if not city_id:
             return []
+        latest = tracker.latest_message or {}
         try:
-            with session_scope() as session:
-                city = queries.get_city(session, city_id)
-                entries = queries.services_for(session, city_id, "emergency", limit=6)
-                queries.record_question(session, city_id, language, "emergency")
-                numbers = [self._line(e, language, city) for e in entries if e.phone]
+            self._urgent_numbers(dispatcher, city_id, language)
+            if speaks_of_suicide(latest.get("text") or "") or mentions_mental_health(latest):
+                self._crisis_lines(dispatcher, city_id, language)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable during an emergency answer")
             return []  # 112 has been said; that is what matters most
+        asked = question_beside_danger(latest)
+        if asked:
+            dispatcher.utter_message(text=text("after_emergency", language))
+            ActionAnswer().answer(dispatcher, tracker, city_id, asked)
+        return []
+
+    def _urgent_numbers(self, dispatcher: CollectingDispatcher, city_id: str, language: str) -> None:
+        with session_scope() as session:
+            city = queries.get_city(session, city_id)
+            entries = queries.services_for(session, city_id, "emergency", limit=6)
+            queries.record_question(session, city_id, language, "emergency")
+            numbers = [self._line(e, language, city) for e in entries if e.phone]
         if numbers:
             dispatcher.utter_message(
                 text="\n".join([text("emergency_city", language, city=city_name(city_id)), *numbers])
             )
-        return []
+
+    def _crisis_lines(self, dispatcher: CollectingDispatcher, city_id: str, language: str) -> None:
+        with session_scope() as session:
+            city = queries.get_city(session, city_id)
+            lines = [self._line(e, language, city) for e in queries.crisis_lines(session, city_id)]
+        if lines:
+            dispatcher.utter_message(text="\n".join([text("crisis_line", language), *lines]))
 
     @staticmethod
     def _line(entry, language: str, city) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.answers import ActionAnswer, category_beside_city
 from actions.city_form import known_cities
 from actions.context import ContextAction, current_language, latest_entity
+from actions.needs import likely_topics
 from actions.rendering import (
     category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons,
 )
@@ -98,9 +99,18 @@ class ActionSmallTalk(ContextAction):
         return []
 
 
+def topic_buttons(intents: List[str], language: str) -> List[Dict[str, str]]:
+    return [
+        {"title": text("button_person", language), "payload": "/ask_human"} if intent == "ask_human"
+        else category_buttons([intent], language)[0]
+        for intent in intents
+    ]
+
+
 class ActionFallback(ContextAction):
-    """Not understood or out of scope: try the knowledge base's text search, else say so
-    honestly, offer the themes and a person, and log the question (scrubbed) for staff."""
+    """Unsure: offer the two or three likeliest topics. Not understood or out of scope: try
+    the knowledge base's text search, else say so honestly, offer the themes and a person.
+    Either way the question is logged (scrubbed) for staff."""
 
     def name(self) -> Text:
         return "action_fallback"
@@ -112,10 +122,11 @@ class ActionFallback(ContextAction):
         intent = message.get("intent") or {}
         city_id = tracker.get_slot("city")
         found = []
+        topics = likely_topics(message) if intent.get("name") == "nlu_fallback" else []
         try:
             with session_scope() as session:
                 city = queries.get_city(session, city_id)
-                if intent.get("name") != "out_of_scope" and city is not None:
+                if not topics and intent.get("name") != "out_of_scope" and city is not None:
                     found = [render_entry(e, language, city) for e in queries.search(session, city_id, question)]
                 if not found and question.strip():
                     queries.record_unanswered(
@@ -126,6 +137,9 @@ class ActionFallback(ContextAction):
             logger.exception("knowledge base unavailable in fallback")
             # Neither searched nor logged: say so, rather than "I don't know, I told staff".
             dispatcher.utter_message(text=unavailable_text(language, city_id))
+            return [SlotSet("requested_slot", None)] if tracker.active_loop_name else []
+        if topics:
+            dispatcher.utter_message(text=text("clarify", language), buttons=topic_buttons(topics, language))
             return [SlotSet("requested_slot", None)] if tracker.active_loop_name else []
         if found:
             for rendered in found:

@@ -1,11 +1,17 @@
-"""Understanding in 12 languages, measured on held-out messages the model never trains on.
+"""Understanding and safety, measured on messages the model never trains on.
 
-    .venv/bin/python -m bench.nlu_eval          (`make eval`)
+    .venv/bin/python -m bench.nlu_eval                       (`make eval`)
+    .venv/bin/python -m bench.nlu_eval --baseline-model FILE (beside a trained rasa-init NLU model)
 
-Per language: intent accuracy and macro-F1 of IncluBot's model and of Rasa's default
-`rasa init` pipeline trained on the same data; language identification accuracy of
-IncluBot's detector and of plain langdetect (seeded), overall and on 1-3-word messages.
-Held-out data: tests/nlu_heldout/<lang>.yml (written separately from data/nlu).
+Three sets, each written apart from the training data (tests/overlap check: tests/test_eval_sets.py):
+- tests/nlu_heldout/: plain questions, 46 per language: intent accuracy and macro-F1;
+- tests/nlu_realistic/: questions as people write them: accuracy per language and per kind
+  (narrative, typo, indirect, romanized, code-switching, short, out of scope), and how often
+  the right topic is among the buttons offered when the bot is unsure (top 3);
+- tests/crisis/: danger now and look-alikes: recall of danger and the false-alarm rate, per
+  language and kind, beside the word lexicon alone (the safety net before this model).
+Language identification on all three, beside plain langdetect and lingua (restricted to the
+12 languages), overall, on 1-3 words, and on romanized messages.
 """
 import argparse
 import asyncio
@@ -14,29 +20,43 @@ import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Sequence
 
 import yaml
 from sklearn.metrics import f1_score
 
 from bot import servers
+from bot.language_id import LANGUAGES
 
-HELD_OUT_DIR = servers.PROJECT_ROOT / "tests" / "nlu_heldout"
+TESTS_DIR = servers.PROJECT_ROOT / "tests"
+HELD_OUT_DIR = TESTS_DIR / "nlu_heldout"
+REALISTIC_DIR = TESTS_DIR / "nlu_realistic"
+CRISIS_DIR = TESTS_DIR / "crisis"
 DEFAULT_PIPELINE_CONFIG = servers.PROJECT_ROOT / "bench" / "rasa_init_config.yml"
 DEFAULT_PIPELINE_MODELS = servers.PROJECT_ROOT / "var" / "bench" / "rasa-init-nlu"
 SHORT_WORDS = 3
+os.environ.update(servers.OPENMP_SETTINGS)  # before Rasa's libraries load (bot/servers.py)
+OFFERED_TOPICS = 3  # buttons the bot offers when unsure (actions/clarification.py)
 
 
-def held_out() -> List[Tuple[str, str, str]]:
-    """(text, intent, language) for every held-out message."""
+def held_out() -> List[Dict]:
     rows = []
     for path in sorted(HELD_OUT_DIR.glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            language = block["metadata"]["language"]
             for line in block["examples"].splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    rows.append((line[2:].strip(), block["intent"], language))
+                if line.strip().startswith("- "):
+                    rows.append({"text": line.strip()[2:].strip(), "intent": block["intent"],
+                                 "language": block["metadata"]["language"], "kind": "plain"})
+    return rows
+
+
+def message_set(directory: Path) -> List[Dict]:
+    """The messages of tests/nlu_realistic/ or tests/crisis/, each with its file's language."""
+    rows = []
+    for path in sorted(directory.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for message in data["messages"]:
+            rows.append({**message, "language": data["language"]})
     return rows
 
 
@@ -65,62 +85,170 @@ def parse_all(model: Path, texts: List[str]) -> List[Dict]:
     return asyncio.run(run())
 
 
-def plain_langdetect(text: str) -> str:
+def langdetect_peer() -> Callable[[str], str]:
     from langdetect import DetectorFactory, detect
     from langdetect.lang_detect_exception import LangDetectException
 
-    DetectorFactory.seed = 0
+    def detect_one(text: str) -> str:
+        DetectorFactory.seed = 0
+        try:
+            return detect(text)
+        except LangDetectException:
+            return "?"
+
+    return detect_one
+
+
+def lingua_peer() -> Optional[Callable[[str], str]]:
+    """lingua-language-detector, restricted to the 12 languages (None when not installed)."""
     try:
-        return detect(text)
-    except LangDetectException:
-        return "?"
+        from lingua import IsoCode639_1, LanguageDetectorBuilder
+    except ImportError:
+        return None
+    languages = [IsoCode639_1.from_str(code) for code in LANGUAGES]
+    detector = LanguageDetectorBuilder.from_iso_codes_639_1(*languages).with_preloaded_language_models().build()
+
+    def detect_one(text: str) -> str:
+        found = detector.detect_language_of(text)
+        return found.iso_code_639_1.name.lower() if found else "?"
+
+    return detect_one
+
+
+def lexicon_peer() -> Callable[[str], bool]:
+    """The safety net before the danger model: a phrase of bot/emergency_words/ anywhere."""
+    from bot.danger_model import _normalise, lexicon_pattern, lexicon_phrases
+
+    pattern = lexicon_pattern(lexicon_phrases())
+    return lambda text: bool(pattern.search(_normalise(text)))
+
+
+def ratio(hits: int, total: int) -> str:
+    return f"{hits / total:.3f}" if total else "  -  "
+
+
+def table(title: str, header: Sequence[str], rows: List[Sequence]) -> None:
+    print(f"\n{title}")
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    for row in [header, *rows]:
+        print("  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(row, widths))))
+
+
+def grouped(rows: List[Dict], key: str) -> Dict[str, List[int]]:
+    groups: Dict[str, List[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        groups[str(row.get(key))].append(index)
+    return dict(sorted(groups.items()))
+
+
+def intent_of(parse: Dict) -> str:
+    """The intent the bot acts on; for a message read as danger, what it answers after 112."""
+    name = (parse.get("intent") or {}).get("name") or "none"
+    return name
+
+
+def top_intents(parse: Dict, count: int) -> List[str]:
+    return [r.get("name") for r in (parse.get("intent_ranking") or [])[:count]]
+
+
+def report_intents(title: str, rows: List[Dict], parses: List[Dict], baseline: Optional[List[Dict]]) -> None:
+    def scores(indices, source):
+        truth = [rows[i]["intent"] for i in indices]
+        predicted = [intent_of(source[i]) for i in indices]
+        accuracy = sum(t == p for t, p in zip(truth, predicted)) / len(indices)
+        f1 = f1_score(truth, predicted, average="macro", labels=sorted(set(truth)), zero_division=0)
+        offered = sum(rows[i]["intent"] in top_intents(source[i], OFFERED_TOPICS) for i in indices) / len(indices)
+        return accuracy, f1, offered
+
+    for key in ("language", "kind"):
+        lines = []
+        for group, indices in [*grouped(rows, key).items(), ("all", list(range(len(rows))))]:
+            accuracy, f1, offered = scores(indices, parses)
+            line = [group, len(indices), f"{accuracy:.3f}", f"{f1:.3f}", f"{offered:.3f}"]
+            if baseline:
+                b_accuracy, b_f1, _ = scores(indices, baseline)
+                line += [f"{b_accuracy:.3f}", f"{b_f1:.3f}"]
+            lines.append(line)
+        header = [key, "n", "accuracy", "macro-F1", "in top-3"] + (["rasa-init acc", "macro-F1"] if baseline else [])
+        table(f"{title}: intents per {key}", header, lines)
+
+
+def report_languages(rows: List[Dict], ours: List[Dict], peers: Dict[str, Callable[[str], str]]) -> None:
+    codes = {"IncluBot": [(p.get("language") or {}).get("code") for p in ours]}
+    scripts = [(p.get("language") or {}).get("script") for p in ours]
+    for name, detect in peers.items():
+        codes[name] = [detect(row["text"]) for row in rows]
+    subsets = {
+        "all": list(range(len(rows))),
+        f"1-{SHORT_WORDS} words": [i for i, r in enumerate(rows) if len(r["text"].split()) <= SHORT_WORDS],
+        "romanized": [i for i, r in enumerate(rows) if r.get("script") == "latin"],
+        "native script": [i for i, r in enumerate(rows) if r.get("script") != "latin"],
+    }
+    lines = []
+    for subset, indices in subsets.items():
+        line = [subset, len(indices)]
+        for name in codes:
+            line.append(ratio(sum(codes[name][i] == rows[i]["language"] for i in indices), len(indices)))
+        lines.append(line)
+    romanized = subsets["romanized"]
+    lines.append(["romanized: script=latin", len(romanized),
+                  ratio(sum(scripts[i] == "latin" for i in romanized), len(romanized)), *["-"] * len(peers)])
+    table("Language identification (all sets)", ["messages", "n", *codes], lines)
+    per_language = []
+    for language, indices in grouped(rows, "language").items():
+        per_language.append([language, len(indices), *(ratio(sum(codes[n][i] == language for i in indices), len(indices)) for n in codes)])
+    table("Language identification per language", ["language", "n", *codes], per_language)
+
+
+def report_crisis(rows: List[Dict], parses: List[Dict]) -> None:
+    ours = [bool((p.get("emergency") or {}).get("danger")) for p in parses]
+    lexicon = lexicon_peer()
+    peer = [lexicon(r["text"]) for r in rows]
+
+    def line(group, indices):
+        danger = [i for i in indices if rows[i]["danger"]]
+        safe = [i for i in indices if not rows[i]["danger"]]
+        return [group, len(danger), len(safe),
+                ratio(sum(ours[i] for i in danger), len(danger)), ratio(sum(ours[i] for i in safe), len(safe)),
+                ratio(sum(peer[i] for i in danger), len(danger)), ratio(sum(peer[i] for i in safe), len(safe))]
+
+    header = ["group", "danger", "look-alike", "recall", "false alarms", "lexicon recall", "lexicon false alarms"]
+    for key in ("language", "kind", "script"):
+        lines = [line(g, ix) for g, ix in grouped(rows, key).items()] + [line("all", list(range(len(rows))))]
+        table(f"Danger now: per {key}", header, lines)
+    missed = [r["text"] for r, flagged in zip(rows, ours) if r["danger"] and not flagged]
+    alarms = [r["text"] for r, flagged in zip(rows, ours) if not r["danger"] and flagged]
+    print(f"\nmissed ({len(missed)}):", *missed, sep="\n  ")
+    print(f"false alarms ({len(alarms)}):", *alarms, sep="\n  ")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--baseline-model", type=Path, help="a trained rasa-init NLU model to reuse (its training takes ~30 min on 2 cores)")
+    parser.add_argument("--baseline-model", type=Path, help="a trained rasa-init NLU model to compare with")
+    parser.add_argument("--train-baseline", action="store_true", help="train rasa-init's pipeline (~30-45 min on 2 cores)")
+    parser.add_argument("--model", type=Path, help="IncluBot model to evaluate (default: train if needed, the newest)")
     args = parser.parse_args()
-    rows = held_out()
-    texts = [r[0] for r in rows]
-    subprocess.run([str(servers.BIN / "inclubot"), "train"], check=True, cwd=servers.PROJECT_ROOT)
-    ours = parse_all(latest_model(servers.MODELS_DIR), texts)
-    default = parse_all(args.baseline_model or train_default_pipeline(), texts)
-    langdetect_codes = [plain_langdetect(t) for t in texts]
+    if args.model is None:
+        subprocess.run([str(servers.BIN / "inclubot"), "train"], check=True, cwd=servers.PROJECT_ROOT)
+    model = args.model or latest_model(servers.MODELS_DIR)
+    sets = {"held-out": held_out(), "realistic": message_set(REALISTIC_DIR), "crisis": message_set(CRISIS_DIR)}
+    parses = {name: parse_all(model, [r["text"] for r in rows]) for name, rows in sets.items()}
+    baseline_model = args.baseline_model or (train_default_pipeline() if args.train_baseline else None)
+    baseline = {name: parse_all(baseline_model, [r["text"] for r in sets[name]]) for name in ("held-out", "realistic")} \
+        if baseline_model else {}
 
-    by_language: Dict[str, List[int]] = defaultdict(list)
-    for index, (_, _, language) in enumerate(rows):
-        by_language[language].append(index)
-
-    def intent_scores(parses, indices):
-        truth = [rows[i][1] for i in indices]
-        predicted = [(parses[i].get("intent") or {}).get("name") or "none" for i in indices]
-        accuracy = sum(t == p for t, p in zip(truth, predicted)) / len(indices)
-        return accuracy, f1_score(truth, predicted, average="macro", labels=sorted(set(truth)), zero_division=0)
-
-    def language_accuracy(codes, indices):
-        return sum(codes[i] == rows[i][2] for i in indices) / len(indices) if indices else float("nan")
-
-    our_codes = [(p.get("language") or {}).get("code") for p in ours]
-    short = [i for i, r in enumerate(rows) if len(r[0].split()) <= SHORT_WORDS]
-
-    print(f"\n$ {Path(sys.executable).name} -m bench.nlu_eval")
-    print(f"held-out messages: {len(rows)} in {len(by_language)} languages ({len(short)} of 1-{SHORT_WORDS} words)")
-    print(f"{'lang':<5}{'n':>4} | {'intent acc':>10}{'macro-F1':>9} | {'rasa-init acc':>13}{'macro-F1':>9} | "
-          f"{'lang-id':>8}{'short':>7} | {'langdetect':>10}{'short':>7}")
-    for language in sorted(by_language):
-        indices = by_language[language]
-        short_here = [i for i in indices if i in set(short)]
-        accuracy, f1 = intent_scores(ours, indices)
-        d_accuracy, d_f1 = intent_scores(default, indices)
-        print(f"{language:<5}{len(indices):>4} | {accuracy:>10.3f}{f1:>9.3f} | {d_accuracy:>13.3f}{d_f1:>9.3f} | "
-              f"{language_accuracy(our_codes, indices):>8.3f}{language_accuracy(our_codes, short_here):>7.3f} | "
-              f"{language_accuracy(langdetect_codes, indices):>10.3f}{language_accuracy(langdetect_codes, short_here):>7.3f}")
-    everything = list(range(len(rows)))
-    accuracy, f1 = intent_scores(ours, everything)
-    d_accuracy, d_f1 = intent_scores(default, everything)
-    print(f"{'all':<5}{len(rows):>4} | {accuracy:>10.3f}{f1:>9.3f} | {d_accuracy:>13.3f}{d_f1:>9.3f} | "
-          f"{language_accuracy(our_codes, everything):>8.3f}{language_accuracy(our_codes, short):>7.3f} | "
-          f"{language_accuracy(langdetect_codes, everything):>10.3f}{language_accuracy(langdetect_codes, short):>7.3f}")
+    print(f"\n$ {Path(sys.executable).name} -m bench.nlu_eval {' '.join(sys.argv[1:])}")
+    print("model:", model.name, "| sets:", ", ".join(f"{n} {len(r)}" for n, r in sets.items()))
+    report_intents("Held-out (plain)", sets["held-out"], parses["held-out"], baseline.get("held-out"))
+    report_intents("Realistic", sets["realistic"], parses["realistic"], baseline.get("realistic"))
+    everything = [r for name in sets for r in sets[name]]
+    everything_parses = [p for name in sets for p in parses[name]]
+    peers = {"langdetect": langdetect_peer()}
+    lingua = lingua_peer()
+    if lingua:
+        peers["lingua"] = lingua
+    report_languages(everything, everything_parses, peers)
+    report_crisis(sets["crisis"], parses["crisis"])
 
 
 if __name__ == "__main__":

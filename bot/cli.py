@@ -204,7 +204,7 @@ def kb_export(args) -> int:
 def train() -> int:
     """Train with Rasa, which reuses the previous model when nothing changed."""
     command = [str(servers.BIN / "rasa"), "train", "--out", str(servers.MODELS_DIR), "--quiet"]
-    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **servers.OPENMP_SETTINGS}
     code = subprocess.call(command, cwd=servers.PROJECT_ROOT, env=environment)
     _prune_models(keep=3)
     return code

@@ -21,6 +21,16 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from bot.name_matching import fold, fold_with_offsets
 
 LANGUAGES = ("en", "fr", "nl", "ar", "uk", "ru", "es", "it", "el", "lv", "fa", "tr")
+# Languages people also write in Latin letters (Arabizi, Finglish, translit, Greeklish): the
+# n-gram model learns each as a class of its own, "<code>-latn", reported as the language
+# with `script: latin`.
+ROMANIZED = ("ar", "fa", "ru", "uk", "el")
+LATIN_SUFFIX = "-latn"
+
+
+def romanized_class(language: str) -> str:
+    return f"{language}{LATIN_SUFFIX}"
+
 NEUTRAL_WORDS = frozenset(
     "ok okay oke okey okk k kk yes no hi hello bye thanks thx sms taxi hotel bus covid "
     "whatsapp telegram bot wifi internet email e-mail euro eur pdf id".split()
@@ -37,9 +47,13 @@ LANGDETECT_FLOOR = 0.05
 class Detection:
     code: str
     confidence: float
+    script: Optional[str] = None  # "latin" for a language written in another script than its own
 
     def as_dict(self) -> Dict[str, object]:
-        return {"code": self.code, "confidence": round(self.confidence, 3)}
+        result = {"code": self.code, "confidence": round(self.confidence, 3)}
+        if self.script:
+            result["script"] = self.script
+        return result
 
 
 def _script_candidates(text: str) -> Tuple[str, ...]:
@@ -89,7 +103,7 @@ def _script_candidates(text: str) -> Tuple[str, ...]:
         return ("tr",)
     if re.search(r"[ñ¿¡]", lowered):
         return ("es",)
-    return ("en", "fr", "nl", "es", "it", "lv", "tr")
+    return ("en", "fr", "nl", "es", "it", "lv", "tr", *(romanized_class(lang) for lang in ROMANIZED))
 
 
 def _ngrams(word: str) -> Iterable[str]:
@@ -193,10 +207,11 @@ class LanguageIdentifier:
         if len(candidates) == 1:
             return Detection(candidates[0], 0.99)
         scores = self._model.scores(words, candidates)
-        if hint in scores:
-            scores[hint] += HINT_PRIOR
+        for candidate in scores:
+            if hint and candidate.split("-")[0] == hint:
+                scores[candidate] += HINT_PRIOR
         if len(words) >= LANGDETECT_MIN_WORDS:
-            for language, probability in _langdetect(" ".join(words), candidates).items():
+            for language, probability in _langdetect(" ".join(words), tuple(scores)).items():
                 scores[language] += LANGDETECT_WEIGHT * math.log(max(probability, LANGDETECT_FLOOR))
         return _best(scores)
 
@@ -205,8 +220,11 @@ def _best(scores: Dict[str, float]) -> Detection:
     top = max(scores.values())
     weights = {lang: math.exp(score - top) for lang, score in scores.items()}
     total = sum(weights.values())
-    code = max(weights, key=weights.get)
-    return Detection(code, weights[code] / total)
+    best = max(weights, key=weights.get)
+    # Arabizi and Arabic are one language: the confidence is the language's, both scripts.
+    code, _, script = best.partition("-")
+    confidence = sum(w for lang, w in weights.items() if lang.split("-")[0] == code) / total
+    return Detection(code, confidence, "latin" if script else None)
 
 
 def _langdetect(text: str, candidates: Tuple[str, ...]) -> Dict[str, float]:

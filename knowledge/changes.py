@@ -16,6 +16,7 @@ from knowledge.models import AuditLog, Entry, EntryText, utcnow
 ENTRY_COLUMNS = (
     "category", "address", "latitude", "longitude", "phone", "email", "website",
     "opening_hours", "languages_spoken", "source", "verified_on", "active", "priority",
+    "crisis_line",
 )
 
 

@@ -27,7 +27,7 @@ def columns() -> List[str]:
         *(f"description_{code}" for code in languages),
         "address", "latitude", "longitude", "phone", "email", "website",
         *(f"hours_{day}" for day in DAYS),
-        "languages_spoken", "source", "verified_on", "active", "priority",
+        "languages_spoken", "source", "verified_on", "active", "priority", "crisis_line",
     ]
 
 
@@ -135,6 +135,7 @@ def _entry_from_cells(cells: Dict[str, str]) -> Dict[str, Any]:
     entry["verified_on"] = cell("verified_on")
     entry["active"] = typed_values.boolean(cell("active"))
     entry["priority"] = typed_values.integer(cell("priority"))
+    entry["crisis_line"] = typed_values.boolean(cell("crisis_line"), default=False)
     return entry
 
 
@@ -174,6 +175,7 @@ def _cells_of(entry: dict) -> Dict[str, str]:
     cells["verified_on"] = verified.isoformat() if hasattr(verified, "isoformat") else (verified or "")
     cells["active"] = "true" if entry.get("active", True) else "false"
     cells["priority"] = str(entry.get("priority") or 0)
+    cells["crisis_line"] = "true" if entry.get("crisis_line", False) else "false"
     return cells
 
 

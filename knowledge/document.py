@@ -27,7 +27,7 @@ MAX_PRIORITY = 1_000_000  # well within the database's integer
 ENTRY_FIELDS = {
     "id", "city", "category", "name", "description", "address", "latitude", "longitude",
     "phone", "email", "website", "opening_hours", "languages_spoken", "source",
-    "verified_on", "active", "priority",
+    "verified_on", "active", "priority", "crisis_line",
 }
 CITY_FIELDS = {"id", "city", "timezone", "human_contact"}
 
@@ -71,6 +71,8 @@ class EntryRecord:
     verified_on: Optional[date] = None
     active: bool = True
     priority: int = 0
+    # A suicide-prevention or crisis line (see knowledge/models.py).
+    crisis_line: bool = False
     # Where the entry was read ("file:line"), to place errors found later against the database.
     origin: str = field(default="", compare=False, repr=False)
     # The fields the file sets ("phone", "name.fr", ...); None: all of them. A spreadsheet
@@ -365,6 +367,9 @@ def _validate_entry(
     priority = node.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > MAX_PRIORITY:
         problem("priority", f"priority must be a whole number between -{MAX_PRIORITY} and {MAX_PRIORITY}")
+    crisis_line = node.get("crisis_line", False)
+    if not isinstance(crisis_line, bool):
+        problem("crisis_line", "crisis_line must be true or false")
 
     if found:
         return None
@@ -373,6 +378,7 @@ def _validate_entry(
         address=address, latitude=latitude, longitude=longitude, phone=phone, email=email,
         website=website, opening_hours=hours or None, languages_spoken=list(spoken),
         source=source, verified_on=verified, active=active, priority=priority,
+        crisis_line=crisis_line,
     )
 
 

@@ -59,6 +59,9 @@ class Entry(Base):
     verified_on = Column(Date, nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     priority = Column(Integer, nullable=False, default=0)
+    # A suicide-prevention or crisis line: the bot lists these when someone writes about
+    # suicide (queries.crisis_lines), whatever category the entry is in.
+    crisis_line = Column(Boolean, nullable=False, default=False)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
     city = relationship("City", back_populates="entries")

@@ -17,27 +17,43 @@ def get_city(session: Session, city_id: str) -> Optional[City]:
     return session.get(City, city_id) if city_id else None
 
 
-def services_for(session: Session, city_id: str, category: str, limit: int = 3) -> List[Entry]:
-    """Active entries of a city and category, best first.
-
-    Best: staff-set priority, then entries verified by staff (most recent first), then
-    entries with a way to reach them (phone, website, address), then by id for stability.
-    """
+def _best_first() -> tuple:
+    """Staff-set priority, then entries verified by staff (most recent first), then entries
+    with a way to reach them (phone, website, address), then by id for stability."""
     reachable = case(
         (or_(Entry.phone.isnot(None), Entry.website.isnot(None), Entry.address.isnot(None)), 1),
         else_=0,
     )
+    return (
+        Entry.priority.desc(),
+        Entry.verified_on.is_(None),
+        Entry.verified_on.desc(),
+        reachable.desc(),
+        Entry.id,
+    )
+
+
+def services_for(session: Session, city_id: str, category: str, limit: int = 3) -> List[Entry]:
+    """Active entries of a city and category, best first (see _best_first)."""
     statement = (
         select(Entry)
         .where(Entry.city_id == city_id, Entry.category == category, Entry.active.is_(True))
-        .order_by(
-            Entry.priority.desc(),
-            Entry.verified_on.is_(None),
-            Entry.verified_on.desc(),
-            reachable.desc(),
-            Entry.id,
-        )
+        .order_by(*_best_first())
         .limit(limit)
+    )
+    return list(session.execute(statement).scalars())
+
+
+def crisis_lines(session: Session, city_id: str) -> List[Entry]:
+    """The city's active suicide-prevention / crisis lines that have a phone number, best
+    first (as services_for), whatever their category: for someone who writes about suicide."""
+    statement = (
+        select(Entry)
+        .where(
+            Entry.city_id == city_id, Entry.active.is_(True), Entry.crisis_line.is_(True),
+            Entry.phone.isnot(None), Entry.phone != "",
+        )
+        .order_by(*_best_first())
     )
     return list(session.execute(statement).scalars())
 

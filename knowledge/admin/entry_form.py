@@ -35,6 +35,10 @@ def build_form_class() -> type:
         "category": SelectField("Category", choices=[(c, category_label(c)) for c in taxonomy.categories], validate_choice=False),
         "active": BooleanField("Active: the bot shows it (untick to archive)", default=True),
         "priority": StringField("Priority", default="0", description="A whole number; higher is shown first."),
+        "crisis_line": BooleanField(
+            "Crisis line", default=False,
+            description="A suicide-prevention or crisis line with a phone number: the bot lists it when someone writes about suicide.",
+        ),
     }
     for code, language in taxonomy.languages.items():
         # dir=auto: Arabic and Persian texts are written right to left.
@@ -61,7 +65,7 @@ def build_form_class() -> type:
 
 def form_rules() -> List[Any]:
     taxonomy = load_taxonomy()
-    layout = [rules.FieldSet(("id", "city", "category", "active", "priority"), "Service")]
+    layout = [rules.FieldSet(("id", "city", "category", "active", "priority", "crisis_line"), "Service")]
     for code, language in taxonomy.languages.items():
         layout.append(rules.FieldSet((f"name_{code}", f"description_{code}"), f"{language} ({code})"))
     layout.append(rules.FieldSet(("address", "latitude", "longitude", "phone", "email", "website"), "Contact and place"))
@@ -74,7 +78,7 @@ def data_of(entry: Entry) -> Dict[str, Any]:
     """The form's values for an existing entry."""
     data: Dict[str, Any] = {
         "id": entry.id, "city": entry.city_id, "category": entry.category, "active": entry.active,
-        "priority": str(entry.priority), "verified_on": entry.verified_on,
+        "priority": str(entry.priority), "crisis_line": entry.crisis_line, "verified_on": entry.verified_on,
         "languages_spoken": ", ".join(entry.languages_spoken or []),
         "latitude": "" if entry.latitude is None else repr(entry.latitude),
         "longitude": "" if entry.longitude is None else repr(entry.longitude),
@@ -126,6 +130,7 @@ def fields_of(form: BaseForm, entry: Optional[Entry], today: date) -> Dict[str, 
         "verified_on": today if form.verified_today.data else form.verified_on.data,
         "active": bool(form.active.data),
         "priority": typed_values.integer(form.priority.data),
+        "crisis_line": bool(form.crisis_line.data),
     }
     for name in TEXT_FIELDS:
         fields[name] = text(name)

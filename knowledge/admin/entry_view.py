@@ -76,6 +76,7 @@ class EntryView(StaffModelView):
             FilterEqual(Entry.category, "Category", options=[(c, entry_form.category_label(c)) for c in taxonomy.categories]),
             BooleanEqualFilter(Entry.active, "Active"),
             NameContains(Entry.id, "Name (any language)"),
+            BooleanEqualFilter(Entry.crisis_line, "Crisis line"),  # last: filter URLs (flt0_3) count by position
         )
         self.form = entry_form.build_form_class()
         self.form_create_rules = self.form_edit_rules = entry_form.form_rules()

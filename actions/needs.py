@@ -1,0 +1,52 @@
+"""What a person needs, read from the model's guesses for one message.
+
+One place for the rules that turn the intent ranking into needs: the topics to offer when
+the bot is unsure, a second need beside the first ("a doctor, and a school for my son"),
+and the question asked beside a cry for help.
+"""
+from typing import Dict, List, Optional
+
+from knowledge.taxonomy import load_taxonomy
+
+OFFERED_TOPICS = 3
+TOPIC_MIN_CONFIDENCE = 0.05   # a topic worth a button when the bot is unsure
+SECOND_NEED_MIN = 0.2         # a second topic this likely is a second need, not noise
+QUESTION_BESIDE_DANGER_MIN = 0.3
+
+
+def service_intents() -> List[str]:
+    """The intents the knowledge base answers (not emergency: the safety layer owns it)."""
+    return [c for c in load_taxonomy().categories if c != "emergency"] + ["ask_human"]
+
+
+def _ranked_services(parse: Dict) -> List[Dict]:
+    wanted = set(service_intents())
+    return [r for r in parse.get("intent_ranking") or [] if r.get("name") in wanted]
+
+
+def likely_topics(parse: Dict) -> List[str]:
+    """The two or three likeliest topics of a message the bot is unsure about."""
+    ranked = [r for r in _ranked_services(parse) if (r.get("confidence") or 0) >= TOPIC_MIN_CONFIDENCE]
+    return [r["name"] for r in ranked[:OFFERED_TOPICS]]
+
+
+def second_need(parse: Dict, answered: str) -> Optional[str]:
+    """Another service the same message asks for, beside the one answered."""
+    for guess in _ranked_services(parse)[:2]:
+        if guess["name"] != answered and (guess.get("confidence") or 0) >= SECOND_NEED_MIN:
+            return guess["name"]
+    return None
+
+
+def question_beside_danger(parse: Dict) -> Optional[str]:
+    """The service asked for in a message read as danger ("he hits me, where is a shelter?")."""
+    ranked = _ranked_services(parse)
+    if ranked and (ranked[0].get("confidence") or 0) >= QUESTION_BESIDE_DANGER_MIN:
+        return ranked[0]["name"]
+    return None
+
+
+def mentions_mental_health(parse: Dict) -> bool:
+    """Mental health among the model's two first guesses (besides emergency)."""
+    ranking = [r.get("name") for r in parse.get("intent_ranking") or [] if r.get("name") != "emergency"]
+    return "mental_health" in ranking[:2]

