@@ -7,8 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ContextAction, current_language, shared_location
-from actions.needs import mentions_mental_health, question_beside_danger, second_need
-from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons
+from actions.needs import likely_topics, mentions_mental_health, question_beside_danger, second_need, unsure
+from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons, topic_buttons
 from bot.fault_reply import unavailable_text
 from bot.suicide import speaks_of_suicide
 from bot.texts import text
@@ -65,6 +65,11 @@ class ActionAnswer(ContextAction):
         intent = asked_intent(tracker)
         if intent is None or city_id is None:
             dispatcher.utter_message(text=text("category_prompt", language), buttons=theme_buttons(language))
+            return []
+        latest = tracker.latest_message or {}
+        topics = likely_topics(latest)
+        if unsure(latest, intent) and len(topics) > 1:
+            dispatcher.utter_message(text=text("clarify", language), buttons=topic_buttons(topics, language))
             return []
         self.answer(dispatcher, tracker, city_id, intent)
         self._offer_second_need(dispatcher, tracker, intent, language)

@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.latin_letters import adapt_replies
 from knowledge.taxonomy import load_taxonomy
 
 DETECTION_CONFIDENCE = 0.6  # below this, a message does not change the conversation's language
@@ -112,7 +113,8 @@ class ContextAction(Action, ABC):
     would cost Rasa one more call to the action server on every message."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        return update_context(tracker) + self.respond(dispatcher, tracker, domain)
+        events = update_context(tracker) + self.respond(dispatcher, tracker, domain)
+        return events + adapt_replies(dispatcher, tracker, current_language(tracker))
 
     @abstractmethod  # abstract, so that rasa_sdk does not register this class as an action
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:

@@ -10,9 +10,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.answers import ActionAnswer, category_beside_city
 from actions.city_form import known_cities
 from actions.context import ContextAction, current_language, latest_entity
+from actions.latin_letters import choose_latin_letters
 from actions.needs import likely_topics
 from actions.rendering import (
-    category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons,
+    category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons, topic_buttons,
 )
 from bot.fault_reply import unavailable_text
 from bot.scrubbing import scrub
@@ -88,6 +89,16 @@ class ActionChooseLanguage(ContextAction):
         return []
 
 
+class ActionChooseScript(ContextAction):
+    """The "Latin letters" button (actions/latin_letters.py)."""
+
+    def name(self) -> Text:
+        return "action_choose_script"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        return choose_latin_letters(dispatcher, tracker, current_language(tracker))
+
+
 class ActionSmallTalk(ContextAction):
     def name(self) -> Text:
         return "action_small_talk"
@@ -97,14 +108,6 @@ class ActionSmallTalk(ContextAction):
         if intent in SMALL_TALK:
             dispatcher.utter_message(text=text(intent, current_language(tracker)))
         return []
-
-
-def topic_buttons(intents: List[str], language: str) -> List[Dict[str, str]]:
-    return [
-        {"title": text("button_person", language), "payload": "/ask_human"} if intent == "ask_human"
-        else category_buttons([intent], language)[0]
-        for intent in intents
-    ]
 
 
 class ActionFallback(ContextAction):

@@ -86,6 +86,15 @@ def category_buttons(categories: List[str], language: str) -> List[Dict[str, str
     return [{"title": text(f"category_{c}", language), "payload": f"/{c}"} for c in categories]
 
 
+def topic_buttons(intents: List[str], language: str) -> List[Dict[str, str]]:
+    """Buttons for service categories, "talk to a person" for ask_human."""
+    return [
+        {"title": text("button_person", language), "payload": "/ask_human"} if intent == "ask_human"
+        else category_buttons([intent], language)[0]
+        for intent in intents
+    ]
+
+
 def theme_buttons(language: str) -> List[Dict[str, str]]:
     return [
         {"title": text(f"theme_{theme}", language), "payload": "/help" + json.dumps({"theme": theme})}

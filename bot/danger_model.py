@@ -138,6 +138,7 @@ class DangerModel:
         folded = [_normalise(t) for t in texts]
         chars.fit(folded)
         words.fit(folded)
+        chars.stop_words_ = words.stop_words_ = None  # the pruned n-grams: megabytes never read
         classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="liblinear")
         model = cls(chars, words, classifier, phrases, threshold, uses_embeddings=embeddings is not None)
         classifier.fit(model._features(texts, embeddings), labels)
