@@ -10,6 +10,7 @@ from actions.context import ContextAction, current_language, shared_location
 from actions.needs import likely_topics, mentions_mental_health, question_beside_danger, second_need, unsure
 from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons, topic_buttons
 from bot.fault_reply import unavailable_text
+from bot.scrubbing import scrub
 from bot.suicide import speaks_of_suicide
 from bot.texts import text
 from knowledge import queries
@@ -47,6 +48,16 @@ def category_beside_city(tracker: Tracker) -> Optional[str]:
     return None
 
 
+def log_for_staff(tracker: Tracker, city_id: Optional[str], language: str) -> None:
+    """A question the bot could not answer on its own goes to the staff's list, scrubbed."""
+    message = tracker.latest_message or {}
+    question, intent = message.get("text") or "", message.get("intent") or {}
+    if not question.strip():
+        return
+    with session_scope() as session:
+        queries.record_unanswered(session, scrub(question), city_id, language, intent.get("name"), intent.get("confidence"))
+
+
 def say_unavailable(dispatcher: CollectingDispatcher, language: str, city_id: Optional[str] = None) -> None:
     """The knowledge base cannot be read: never leave the user without an answer (112, and
     the city's information desk as last read)."""
@@ -70,6 +81,10 @@ class ActionAnswer(ContextAction):
         topics = likely_topics(latest)
         if unsure(latest, intent) and len(topics) > 1:
             dispatcher.utter_message(text=text("clarify", language), buttons=topic_buttons(topics, language))
+            try:
+                log_for_staff(tracker, city_id, language)
+            except SQLAlchemyError:
+                logger.exception("knowledge base unavailable: an unsure question was not logged")
             return []
         self.answer(dispatcher, tracker, city_id, intent)
         self._offer_second_need(dispatcher, tracker, intent, language)

@@ -50,6 +50,12 @@ def explicit_language(tracker: Tracker) -> Optional[str]:
     return requested if isinstance(requested, str) and requested in languages else None
 
 
+def names_a_place(tracker: Tracker) -> bool:
+    """A one-word answer to "which city?" ("Paris") is a name, not a change of language."""
+    words = ((tracker.latest_message or {}).get("text") or "").split()
+    return tracker.active_loop_name == "city_form" and len(words) <= 1
+
+
 def resolve_language(tracker: Tracker) -> (str, bool):
     """(language, locked) for the conversation after the latest message."""
     languages = load_taxonomy().languages
@@ -62,7 +68,7 @@ def resolve_language(tracker: Tracker) -> (str, bool):
         return current, True
     detected = (tracker.latest_message or {}).get("language") or {}
     code, confidence = detected.get("code"), detected.get("confidence") or 0.0
-    if code in languages and confidence >= DETECTION_CONFIDENCE:
+    if code in languages and confidence >= DETECTION_CONFIDENCE and not names_a_place(tracker):
         return code, False
     if current in languages:
         return current, False

@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answers import ActionAnswer, category_beside_city
+from actions.answers import ActionAnswer, category_beside_city, log_for_staff
 from actions.city_form import known_cities
 from actions.context import ContextAction, current_language, latest_entity
 from actions.latin_letters import choose_latin_letters
@@ -16,7 +16,6 @@ from actions.rendering import (
     category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons, topic_buttons,
 )
 from bot.fault_reply import unavailable_text
-from bot.scrubbing import scrub
 from bot.texts import text
 from knowledge import queries
 from knowledge.db import session_scope
@@ -131,11 +130,8 @@ class ActionFallback(ContextAction):
                 city = queries.get_city(session, city_id)
                 if not topics and intent.get("name") != "out_of_scope" and city is not None:
                     found = [render_entry(e, language, city) for e in queries.search(session, city_id, question)]
-                if not found and question.strip():
-                    queries.record_unanswered(
-                        session, scrub(question), city_id, language,
-                        intent.get("name"), intent.get("confidence"),
-                    )
+            if not found:
+                log_for_staff(tracker, city_id, language)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable in fallback")
             # Neither searched nor logged: say so, rather than "I don't know, I told staff".

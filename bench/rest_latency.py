@@ -6,6 +6,7 @@ For each assistant: start-up time (process start to /status answering), then 1, 
 concurrent users, each running short conversations of 8 messages under fresh sender ids,
 and the Rasa server's resident memory after the load. Loopback only; bounded in count.
 """
+import argparse
 import asyncio
 import os
 import shutil
@@ -144,12 +145,17 @@ def report(results: List[Dict]) -> None:
                   f"{level['p50_ms']:>9.1f}{level['p95_ms']:>9.1f}{level['p99_ms']:>9.1f}{level['msg_per_s']:>8.1f}")
     for result in results:
         print(f"{result['name']:<16} start-up {result['startup_s']:.1f} s, Rasa server resident memory {result['rss_mb']:.0f} MB")
-    ours, bare = results[0], results[-1]
-    ratio = ours["levels"][1]["msg_per_s"] / bare["levels"][1]["msg_per_s"]
-    print(f"throughput at 10 users, IncluBot / bare rasa init: {ratio:.2f}x")
+    if len(results) > 1:
+        ours, bare = results[0], results[-1]
+        ratio = ours["levels"][1]["msg_per_s"] / bare["levels"][1]["msg_per_s"]
+        print(f"throughput at 10 users, IncluBot / bare rasa init: {ratio:.2f}x")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--without-baseline", action="store_true",
+                        help="IncluBot alone (the bare assistant's first training takes minutes)")
+    args = parser.parse_args()
     subprocess.run([str(servers.BIN / "inclubot"), "train"], check=True, cwd=servers.PROJECT_ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         database_url = f"sqlite:///{tmp}/bench.db"
@@ -158,6 +164,9 @@ def main() -> None:
             load_demo(session)
         rasa, actions = inclubot_servers(database_url)
         ours = measure("IncluBot", rasa, INCLUBOT_SCRIPT, extra=[actions])
+    if args.without_baseline:
+        report([ours])
+        return
     bare = measure("bare rasa init", bare_server(bare_rasa_init_model()), BARE_SCRIPT)
     report([ours, bare])
 

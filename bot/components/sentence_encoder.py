@@ -41,11 +41,11 @@ class SentenceEncoder(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        with_text = [m for m in messages if m.get(TEXT)]
-        vectors = embed([m.get(TEXT) for m in with_text])
+        # Every message gets the features, an empty one too: the classifier needs its columns.
+        vectors = embed([m.get(TEXT) or "" for m in messages])
         if vectors is None:
             return messages
-        for message, vector in zip(with_text, vectors):
+        for message, vector in zip(messages, vectors):
             message.add_features(Features(vector.reshape(1, -1), "sentence", TEXT, self._identifier))
         return messages
 
