@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.answers import ActionAnswer, category_beside_city, log_for_staff
 from actions.city_form import known_cities
 from actions.context import ContextAction, current_language, latest_entity
-from actions.latin_letters import choose_latin_letters
+from actions.latin_letters import choose_latin_letters, chose_latin_letters
 from actions.needs import likely_topics
 from actions.rendering import (
     category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons, topic_buttons,
@@ -80,22 +80,14 @@ class ActionChooseLanguage(ContextAction):
         return "action_choose_language"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        if chose_latin_letters(tracker):  # the "Latin letters" button (actions/latin_letters.py)
+            return choose_latin_letters(dispatcher, tracker, current_language(tracker))
         chosen = latest_entity(tracker, "language_choice")
         if chosen in load_taxonomy().languages:
             dispatcher.utter_message(text=text("language_set", chosen))
             return []
         dispatcher.utter_message(text=text("language_prompt", current_language(tracker)), buttons=language_buttons())
         return []
-
-
-class ActionChooseScript(ContextAction):
-    """The "Latin letters" button (actions/latin_letters.py)."""
-
-    def name(self) -> Text:
-        return "action_choose_script"
-
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        return choose_latin_letters(dispatcher, tracker, current_language(tracker))
 
 
 class ActionSmallTalk(ContextAction):

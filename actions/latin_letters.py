@@ -15,6 +15,8 @@ from bot.texts import text
 from bot.transliteration import TABLES, to_latin
 
 SLOT = "latin_letters"
+# The language button's intent, with a `script` entity: no intent of its own to learn.
+CHOOSE_LATIN_PAYLOAD = '/choose_language{"script": "latin"}'
 
 
 def wrote_in_latin_letters(tracker: Tracker) -> bool:
@@ -35,10 +37,15 @@ def adapt_replies(dispatcher: CollectingDispatcher, tracker: Tracker, language: 
                 button["title"] = to_latin(button["title"], language)
         return []
     if choice is None and wrote_in_latin_letters(tracker) and dispatcher.messages:
-        button = {"title": text("button_latin_letters", language), "payload": '/choose_script{"script": "latin"}'}
+        button = {"title": text("button_latin_letters", language), "payload": CHOOSE_LATIN_PAYLOAD}
         dispatcher.messages[-1].setdefault("buttons", []).append(button)
         return [SlotSet(SLOT, False)]
     return []
+
+
+def chose_latin_letters(tracker: Tracker) -> bool:
+    return any(entity.get("entity") == "script" and entity.get("value") == "latin"
+               for entity in (tracker.latest_message or {}).get("entities") or [])
 
 
 def choose_latin_letters(dispatcher: CollectingDispatcher, tracker: Tracker, language: str) -> List[Dict]:
