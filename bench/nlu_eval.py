@@ -142,9 +142,8 @@ def grouped(rows: List[Dict], key: str) -> Dict[str, List[int]]:
 
 
 def intent_of(parse: Dict) -> str:
-    """The intent the bot acts on; for a message read as danger, what it answers after 112."""
-    name = (parse.get("intent") or {}).get("name") or "none"
-    return name
+    """The intent the bot acts on (emergency for a message read as danger)."""
+    return (parse.get("intent") or {}).get("name") or "none"
 
 
 def top_intents(parse: Dict, count: int) -> List[str]:

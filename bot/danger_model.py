@@ -26,7 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from bot.sentence_embedding import DIMENSIONS as EMBEDDING_DIMENSIONS, embed
 from bot.name_matching import fold
-from bot.transliteration import latin_spellings
+from bot.transliteration import romanized_forms
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAFETY_DATA_DIR = PROJECT_ROOT / "data" / "safety"
@@ -62,14 +62,27 @@ def lexicon_pattern(phrases: Sequence[str]) -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if phrases else re.compile(r"(?!x)x")
 
 
-def safety_examples(directory: Path = SAFETY_DATA_DIR, chat_spellings: bool = False) -> Iterable[DangerExample]:
-    """The danger and look-alike lines of data/safety/*.yml (with chat spellings: see below)."""
+@dataclass(frozen=True)
+class SafetyFile:
+    """One file of data/safety/: its language, its script ("latin" when romanized), its lines."""
+    language: str
+    script: Optional[str]
+    danger: List[str]
+    safe: List[str]
+
+
+def safety_files(directory: Path = SAFETY_DATA_DIR) -> Iterable[SafetyFile]:
     for path in sorted(directory.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        examples = [DangerExample(str(line).strip(), danger)
-                    for key, danger in (("danger", True), ("safe", False))
-                    for line in data.get(key) or [] if str(line).strip()]
-        yield from with_chat_spelling(examples, data.get("language"), data.get("script")) if chat_spellings else examples
+        lines = {key: [str(line).strip() for line in data.get(key) or [] if str(line).strip()] for key in ("danger", "safe")}
+        yield SafetyFile(data.get("language"), data.get("script"), lines["danger"], lines["safe"])
+
+
+def safety_examples(directory: Path = SAFETY_DATA_DIR, chat_spellings: bool = False) -> Iterable[DangerExample]:
+    """The danger and look-alike lines of data/safety/*.yml (with chat spellings: see below)."""
+    for file in safety_files(directory):
+        examples = [*(DangerExample(line, True) for line in file.danger), *(DangerExample(line, False) for line in file.safe)]
+        yield from with_chat_spelling(examples, file.language, file.script) if chat_spellings else examples
 
 
 def with_chat_spelling(examples: Iterable[DangerExample], language: str, script: str = None) -> Iterable[DangerExample]:
@@ -77,7 +90,7 @@ def with_chat_spelling(examples: Iterable[DangerExample], language: str, script:
     Latin letters as chats write them: romanized messages then have look-alikes as well."""
     for example in examples:
         yield example
-        spellings = latin_spellings(example.text, language) if script != "latin" else []
+        spellings = romanized_forms(example.text, language, script)
         if spellings:
             yield DangerExample(spellings[-1], example.danger)
 

@@ -57,3 +57,9 @@ def to_latin(text: str, language: str) -> str:
 def latin_spellings(text: str, language: str) -> List[str]:
     """Every common Latin spelling of the text, for training (lower case, as chats are)."""
     return [_apply(text.lower(), table) for table in TABLES.get(language, [])]
+
+
+def romanized_forms(text: str, language: str, script: str = None) -> List[str]:
+    """The Latin spellings a sentence in its own script also stands for in training data
+    (none for a sentence already in Latin letters, or a language without a rule)."""
+    return [] if script == "latin" else latin_spellings(text, language)

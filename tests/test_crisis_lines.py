@@ -2,16 +2,11 @@
 suicide. The demo knowledge base has one in every city; the flag survives export and
 import, a wrong value is refused with its line, and the migration adds it to an existing
 knowledge base (SQLite, and PostgreSQL when configured)."""
-import json
-import os
-import subprocess
-
 import pytest
 from alembic import command
 from sqlalchemy import select, text
 
-from bot import servers
-from conftest import DATABASE_KINDS, PROJECT_ROOT, drop_postgres, fresh_postgres_url, fresh_sqlite_url
+from conftest import DATABASE_KINDS, drop_postgres, fresh_postgres_url, fresh_sqlite_url
 from knowledge import queries
 from knowledge.db import get_engine, session_scope
 from knowledge.document import CityRecord, KbDocument
@@ -19,6 +14,7 @@ from knowledge.migrate import alembic_config, upgrade
 from knowledge.models import Entry
 from knowledge.taxonomy import load_taxonomy
 from knowledge.transfer import export_all, import_document
+from test_kb_import_export import inclubot, snapshot  # the CLI and the knowledge base as a user sees them
 
 TAXONOMY = load_taxonomy()
 
@@ -52,18 +48,6 @@ entries:
     priority: 99
     crisis_line: true
 """
-
-
-def inclubot(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(servers.BIN / "inclubot"), *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
-        timeout=120, env={**os.environ, "INCLUBOT_DATABASE_URL": database_url},
-    )
-
-
-def snapshot(database_url: str) -> str:
-    with session_scope(database_url) as session:
-        return json.dumps(export_all(session), default=str, sort_keys=True, ensure_ascii=False)
 
 
 def crisis_flags(database_url: str) -> dict:

@@ -91,18 +91,15 @@ class EmergencyDetector(GraphComponent):
             score = self._model.score(message.get(TEXT) or "", dense.features if dense is not None else None)
             danger = self._model.is_danger(score)
             message.set(EMERGENCY_KEY, {"score": round(score, 3), "danger": danger}, add_to_output=True)
+            # The safety layer alone decides about danger: the intent model's own guess of
+            # "emergency" gives way to it, up front when there is danger, out otherwise.
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
             if danger:
-                intent = {"name": EMERGENCY, "confidence": 1.0}
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
-                message.set(INTENT, intent, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
-            elif (message.get(INTENT) or {}).get("name") == EMERGENCY:
-                # The safety layer decides about danger; an intent model's guess of
-                # "emergency" that it does not share is read as the next best guess.
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
-                if ranking:
-                    message.set(INTENT, ranking[0], add_to_output=True)
-                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                ranking = [{"name": EMERGENCY, "confidence": 1.0}, *ranking]
+            elif (message.get(INTENT) or {}).get("name") != EMERGENCY or not ranking:
+                continue
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -18,9 +17,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import language_id, texts, transliteration
-from bot.danger_model import SAFETY_DATA_DIR
+from bot.danger_model import SAFETY_DATA_DIR, safety_files
 from bot.language_id import LANGUAGES, LanguageIdentifier, NgramModel, romanized_class
-from bot.transliteration import latin_spellings
+from bot.transliteration import romanized_forms
 from knowledge.taxonomy import load_taxonomy
 
 LANGUAGE_KEY = "language"
@@ -46,22 +45,18 @@ def training_sentences(training_data: TrainingData):
         language = metadata.get(LANGUAGE_KEY)
         if language in LANGUAGES and example.get(TEXT):
             yield from _with_latin_spellings(example.get(TEXT), language, metadata.get("script"))
-    for path in sorted(SAFETY_DATA_DIR.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if data.get("language") in LANGUAGES:
-            for line in [*(data.get("danger") or []), *(data.get("safe") or [])]:
-                yield from _with_latin_spellings(str(line), data["language"], data.get("script"))
+    for file in safety_files():
+        if file.language in LANGUAGES:
+            for line in [*file.danger, *file.safe]:
+                yield from _with_latin_spellings(line, file.language, file.script)
     for language in LANGUAGES:
         for value in texts.catalogue(language).values():
             yield str(value), language
 
 
 def _with_latin_spellings(sentence: str, language: str, script: Optional[str]):
-    if script == "latin":
-        yield sentence, romanized_class(language)
-        return
-    yield sentence, language
-    for spelling in latin_spellings(sentence, language):
+    yield sentence, romanized_class(language) if script == "latin" else language
+    for spelling in romanized_forms(sentence, language, script):
         yield spelling, romanized_class(language)
 
 
