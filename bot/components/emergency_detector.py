@@ -14,12 +14,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, METADATA_INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import danger_model, transliteration
-from bot.danger_model import DangerExample, DangerModel, safety_examples, with_chat_spelling
+from bot.danger_model import DangerExample, DangerModel, safety_examples
 
 EMERGENCY = "emergency"
 EMERGENCY_KEY = "emergency"
@@ -27,13 +27,12 @@ MODEL_FILE = "danger_model.joblib"
 
 
 def nlu_examples(training_data: TrainingData):
-    """The NLU examples as danger (the emergency intent) or not (every other intent)."""
+    """The NLU examples as danger (the emergency intent) or not (every other intent); their
+    Latin spellings are among them already (bot/components/chat_spellings.py)."""
     for example in training_data.intent_examples:
         text = example.get(TEXT)
         if text:
-            metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
-            yield from with_chat_spelling([DangerExample(text, example.get(INTENT) == EMERGENCY)],
-                                          metadata.get("language"), metadata.get("script"))
+            yield DangerExample(text, example.get(INTENT) == EMERGENCY)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -7,6 +7,7 @@ The sparse n-grams and the dense sentence embedding (bot/components/sentence_enc
 scaled apart, each to unit length, the embedding then by `dense_weight`: scaled together,
 the many n-grams drown the embedding and it adds nothing.
 """
+import warnings
 from typing import Any, Dict, List, Text
 
 import numpy as np
@@ -16,7 +17,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
@@ -35,19 +38,24 @@ class NormalizedLogisticRegressionClassifier(LogisticRegressionClassifier):
         )
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
-        # Rasa's rows, sentence features sparse then dense, each block at unit length.
-        rows = []
-        for message in messages:
-            sparse = message.get_sparse_features(attribute=TEXT)[1]
-            dense = message.get_dense_features(attribute=TEXT)[1]
-            parts = []
-            if sparse is not None:
-                parts.append(normalize(csr_matrix(sparse.features)))
-            if dense is not None:
-                parts.append(normalize(csr_matrix(dense.features)) * self.config["dense_weight"])
-            parts = parts or [csr_matrix((1, 0))]  # as Rasa's: no features, no columns
-            rows.append(parts[0] if len(parts) == 1 else hstack(parts, format="csr"))
-        return rows[0] if len(rows) == 1 else vstack(rows, format="csr")
+        # Rasa's rows, sentence features sparse then dense, each block at unit length per row.
+        blocks = []
+        sparse = [message.get_sparse_features(attribute=TEXT)[1] for message in messages]
+        if sparse and all(features is not None for features in sparse):
+            blocks.append(normalize(vstack([csr_matrix(f.features) for f in sparse], format="csr")))
+        dense = [message.get_dense_features(attribute=TEXT)[1] for message in messages]
+        if dense and all(features is not None for features in dense):
+            embeddings = normalize(np.vstack([f.features for f in dense])) * self.config["dense_weight"]
+            blocks.append(csr_matrix(embeddings))
+        if not blocks:  # as Rasa's: no features, no columns
+            return csr_matrix((len(messages), 0))
+        return blocks[0] if len(blocks) == 1 else hstack(blocks, format="csr")
+
+    def train(self, training_data: TrainingData) -> Resource:
+        # A fixed number of solver passes is the budget chosen in config.yml, not a fault.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return super().train(training_data)
 
     @classmethod
     def load(cls, *args: Any, **kwargs: Any) -> "NormalizedLogisticRegressionClassifier":
