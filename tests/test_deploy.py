@@ -145,9 +145,12 @@ def test_the_rasa_servers_share_conversations_and_locks_and_protect_their_api():
     assert endpoints["lock_store"]["url"] == "inclubot-redis" and endpoints["lock_store"]["password"]
 
 
-def test_only_the_channels_are_public():
+def test_only_the_telegram_webhook_and_socketio_are_public():
+    """Not the REST channel (any sender), nor the Rasa HTTP API."""
+    public = set()
     for ingress in named("Ingress").values():
         for rule in ingress["spec"]["rules"]:
             for path in rule["http"]["paths"]:
                 if path["backend"]["service"]["name"] == "inclubot-rasa":
-                    assert path["path"] in ("/webhooks/", "/socket.io/")
+                    public.add(path["path"])
+    assert public == {"/webhooks/telegram/", "/socket.io/"}
