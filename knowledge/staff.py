@@ -51,6 +51,11 @@ def authenticate(session: Session, username: str, password: str) -> Optional[Sta
     return user
 
 
+def end_sessions(user: StaffUser) -> None:
+    """Every session of this account, on every browser, ends (even a copied cookie)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
 def create_account(
     session: Session, username: str, password: str, role: str, city_id: Optional[str], actor: str,
 ) -> StaffUser:
@@ -100,6 +105,8 @@ def update_account(
     if new_password:
         user.password_hash = passwords.hash_password(new_password)
         changes["password"] = "changed"
+    if new_password or "active" in changes:
+        end_sessions(user)
     if changes:
         write_audit(session, actor, "staff-update", None, {"staff": user.username, **changes}, city_id=user.city_id)
     return sorted(changes)
@@ -110,6 +117,7 @@ def set_password(session: Session, user: StaffUser, new_password: str, actor: st
     if problem:
         raise StaffError([("password", problem)])
     user.password_hash = passwords.hash_password(new_password)
+    end_sessions(user)
     write_audit(session, actor, "staff-update", None, {"staff": user.username, "password": "changed"}, city_id=user.city_id)
 
 
