@@ -134,6 +134,10 @@ def web_server(port: int, host: str = None, env: Dict[str, str] = None, log_path
         name="web app",
         command=[
             str(BIN / "python"), "-m", "waitress", f"--host={host}", f"--port={port}",
+            # X-Forwarded-For reaches the app, which believes it only from the proxies of
+            # INCLUBOT_TRUSTED_PROXIES (knowledge/admin/client_address.py); waitress itself
+            # trusts one proxy address at most, not a network.
+            "--no-clear-untrusted-proxy-headers",
             "--call", "web.app:create_app",
         ],
         health_url=f"http://{_client_host(host)}:{port}/health",
