@@ -275,6 +275,11 @@ def test_a_shared_location_lists_the_nearest_entries_with_distances(user):
     assert text("distance_from_you", "en", distance="50 m") in answer
     assert text("distance_from_you", "en", distance="1.5 km") in answer
     assert text("distance_from_you", "en", distance="3.1 km") in answer
+    # Issue 14.6: what is stored of the conversation holds none of them.
+    tracker = requests.get(f"{person.rasa_url}/conversations/tg:{person.chat_id}/tracker", params=with_token(), timeout=30).text
+    assert names[0] in tracker
+    for distance in ("50 m", "1.5 km", "3.1 km"):
+        assert distance not in tracker
 
 
 def test_a_location_without_coordinates_in_the_knowledge_base_says_so(user):
