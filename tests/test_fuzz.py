@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot import servers
+from bot.api_token import api_token
 from bot.texts import text
 from conftest import fresh_sqlite_url
 from fake_telegram_api import FakeTelegramApi
@@ -220,7 +221,7 @@ def test_model_parse(server):
     @given(body=bodies(st.fixed_dictionaries({"text": st.one_of(texts, json_values)}, optional={"message_id": json_values})))
     def property(body):
         cases()
-        response = post(f"{server['url']}/model/parse", body)
+        response = post(f"{server['url']}/model/parse?token={api_token()}", body)
         assert response.status_code < 500, response.text[:300]
         if response.status_code == 200:
             parsed = response.json()
