@@ -747,3 +747,42 @@ def test_odd_input_gets_a_page_never_a_server_error(site):
             if row is not None:
                 assert row.latitude is None or -90 <= row.latitude <= 90
                 assert all("\x00" not in t.name for t in row.texts)
+
+
+def test_a_coordinator_deletes_an_account_and_the_audit_keeps_a_pseudonym(site):
+    """Issue 14.10: staff accounts could only be deactivated."""
+    coordinator = site.people["coordinator"]
+    create_account(coordinator, "leaving-staff@city.example", "editor", CITY["B"])
+    leaving = logged_in(site.base_url, "leaving-staff@city.example")
+    fields = edit_page_fields(site, ENTRY["B"])
+    assert leaving.post(f"entry/edit/?id={ENTRY['B']}", {**fields, "phone": "+32 15 29 76 00"}).status_code == 302
+    with session_scope(site.db) as session:
+        account_id = session.execute(select(StaffUser.id).filter_by(username="leaving-staff@city.example")).scalar_one()
+
+    page = coordinator.get("staff/")
+    assert "return faHelpers.safeConfirm(" in page.text  # the delete button, allowed by the page's CSP
+    deleted = coordinator.post("staff/delete/", {"id": str(account_id), "url": "/admin/staff/"})
+    assert deleted.status_code == 302
+    assert f"deleted account #{account_id}" in coordinator.get("staff/").text
+
+    assert is_login_redirect(leaving.get("entry/"))  # their session ended with the account
+    assert Staff(site.base_url).log_in("leaving-staff@city.example", PASSWORD).status_code == 401
+    with session_scope(site.db) as session:
+        assert session.get(StaffUser, account_id) is None
+        rows = session.execute(select(AuditLog)).scalars().all()
+        assert not [r for r in rows if "leaving-staff" in f"{r.actor} {r.changes}"]
+        mine = [r for r in rows if r.actor == f"deleted account #{account_id}"]
+        assert any(r.action == "login" for r in mine)
+        assert any(r.action == "update" and r.entry_id == ENTRY["B"] for r in mine)  # their edit, still in the history
+        assert any(r.action == "staff-delete" and r.changes["staff"] == f"deleted account #{account_id}" for r in rows)
+
+
+def test_the_last_coordinator_cannot_be_deleted(empty_db):
+    from knowledge import staff as accounts
+
+    with session_scope(empty_db) as session:
+        only = accounts.create_account(session, "only@city.example", PASSWORD, "coordinator", None, actor="cli")
+        with pytest.raises(accounts.StaffError, match="last active coordinator"):
+            accounts.delete_account(session, only, actor="only@city.example")
+        other = accounts.create_account(session, "second@city.example", PASSWORD, "coordinator", None, actor="cli")
+        assert accounts.delete_account(session, only, actor=other.username) == f"deleted account #{only.id}"

@@ -12,9 +12,12 @@ from typing import Iterable
 from flask import g
 
 # Flask-Admin's inline handlers, as its templates render them (admin/actions.html,
-# admin/model/layout.html), for the list actions the admin defines.
+# admin/model/layout.html, admin/model/row_actions.html), for the list actions the admin defines.
 HANDLER_TEMPLATES = ("return modelActions.execute('{name}');",)
-FIXED_HANDLERS = ("return false;",)
+FIXED_HANDLERS = (
+    "return false;",
+    "return faHelpers.safeConfirm('Are you sure you want to delete this record?');",  # a row's delete button
+)
 
 
 def nonce() -> str:
