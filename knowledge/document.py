@@ -123,6 +123,8 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):  # "? [a, b]": a list or mapping as a key
+            raise yaml.MarkedYAMLError(None, None, "a key must be a plain word, not a list or mapping", key_node.start_mark)
         key = key_node.value
         if key in seen:
             raise yaml.MarkedYAMLError(

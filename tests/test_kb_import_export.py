@@ -323,3 +323,12 @@ def test_the_values_in_one_file_are_bounded(tmp_path, monkeypatch):
     monkeypatch.setattr(kb_document, "MAX_DOCUMENT_VALUES", 1000)
     with pytest.raises(KbDocumentError, match="more than 1,000 values: split the file"):
         kb_document.parse_document(("entries: [" + ", ".join(["x"] * 2000) + "]\n").encode(), "big.yml")
+
+
+def test_a_list_as_a_mapping_key_is_explained_not_a_crash(demo_db, tmp_path):
+    """Found by bench/fuzz.py: `? [a, b]` made the import fail with a TypeError."""
+    document = tmp_path / "key.yml"
+    document.write_text("city: brussels\nentries: []\n? [a, b]\n: c\n")
+    result = inclubot(demo_db, "kb", "import", str(document))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{document}:3: not valid YAML/JSON: a key must be a plain word, not a list or mapping" in result.stderr
