@@ -562,6 +562,9 @@ def test_a_request_body_over_1_mb_is_refused_unread(site):
     response = stranger.post("login/", {"username": COORDINATOR, "password": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413 and "too large" in response.text and "Traceback" not in response.text
     assert stranger.log_in(COORDINATOR, PASSWORD).status_code == 302  # not counted as a failure
+    # An address too long for any browser: refused, not redirected with it in a header.
+    long_address = stranger.get("entry/?search=" + "a" * 100_000)
+    assert long_address.status_code == 414 and "Location" not in long_address.headers
 
 
 def test_the_secret_key_comes_from_the_environment_or_a_file_made_once(tmp_path, monkeypatch):

@@ -26,9 +26,13 @@ from knowledge.admin.staff_view import StaffView
 URL = "/admin"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_REQUEST_BYTES = 1024 * 1024  # the largest form is an entry in 12 languages: a few kB
+# Longer addresses are refused: redirects (to the log-in page, "next=…") would carry them
+# in a header no browser accepts.
+MAX_URL_CHARS = 8 * 1024
 ERROR_TEXTS = {
     400: "This request cannot be used (it has characters no form can send). Go back and try again.",
     413: "This form is too large to be sent (more than 1 MB). Shorten what you wrote and try again.",
+    414: "This address is too long. Go back and try again.",
     401: "Please log in first.",
     403: "Your account does not give access to this page or entry.",
     404: "There is no such page.",
@@ -76,6 +80,8 @@ def init_admin(app: Flask) -> Admin:
     def refuse_forged_or_malformed_requests():
         if not _is_admin_path():
             return
+        if len(request.full_path) > MAX_URL_CHARS:
+            abort(414)
         if request.method not in SAFE_METHODS:
             csrf.protect()
         # No browser sends NUL; databases refuse it (PostgreSQL with an error, not a message).
