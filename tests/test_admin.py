@@ -565,6 +565,8 @@ def test_a_request_body_over_1_mb_is_refused_unread(site):
     # An address too long for any browser: refused, not redirected with it in a header.
     long_address = stranger.get("entry/?search=" + "a" * 100_000)
     assert long_address.status_code == 414 and "Location" not in long_address.headers
+    back = site.people["coordinator"].post("entry/action/", {"action": "verify", "url": "/admin/entry/?" + "a" * 100_000})
+    assert back.status_code == 302 and len(back.headers["Location"]) < 100
 
 
 def test_the_secret_key_comes_from_the_environment_or_a_file_made_once(tmp_path, monkeypatch):

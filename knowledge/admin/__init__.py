@@ -5,7 +5,7 @@ account made by `inclubot staff create-coordinator` (the first) or by a coordina
 """
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, abort, render_template, request
+from flask import Blueprint, Flask, abort, render_template, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_sqlalchemy import SQLAlchemy
@@ -92,6 +92,9 @@ def init_admin(app: Flask) -> Admin:
     @app.after_request
     def admin_headers(response):
         if _is_admin_path():
+            if len(response.headers.get("Location", "")) > MAX_URL_CHARS:
+                # a return address sent in a form ("url", "next"): too long to be one of ours
+                response.headers["Location"] = url_for("admin.index")
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault("Referrer-Policy", "same-origin")
