@@ -99,6 +99,7 @@ def serve(name: str) -> int:
     else:
         server = servers.web_server(WEB_PORT, host)
     os.chdir(servers.PROJECT_ROOT)
+    private_files.tighten(servers.PROJECT_ROOT / "var")  # what an older version or image left readable
     sys.stdout.flush()
     os.execve(server.command[0], server.command, {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **server.env})
 
