@@ -2,9 +2,9 @@
 INCLUBOT_REST_CLIENTS): "10.0.0.0/8, 192.168.1.7, ::1"."""
 import ipaddress
 import os
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
-Networks = Tuple[ipaddress._BaseNetwork, ...]
+Networks = Tuple[Union[ipaddress.IPv4Network, ipaddress.IPv6Network], ...]
 
 
 def parse_networks(value: str, variable: str) -> Networks:
