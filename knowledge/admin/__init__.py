@@ -3,6 +3,7 @@
 `init_admin(app)` adds it to the project's web app (web/app.py). Staff log in with an
 account made by `inclubot staff create-coordinator` (the first) or by a coordinator.
 """
+import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, abort, render_template, request, url_for
@@ -25,6 +26,8 @@ from knowledge.admin.staff_view import StaffView
 
 URL = "/admin"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+RETURN_ADDRESS_FIELDS = ("url", "next")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_REQUEST_BYTES = 1024 * 1024  # the largest form is an entry in 12 languages: a few kB
 # Longer addresses are refused: redirects (to the log-in page, "next=…") would carry them
 # in a header no browser accepts.
@@ -88,6 +91,10 @@ def init_admin(app: Flask) -> Admin:
         for source in (request.args, request.form):
             if any("\x00" in key + "".join(values) for key, values in source.lists()):
                 abort(400)
+        # A return address ("url" after a list action or a deletion, "next" after log-in)
+        # goes into a Location header: a line break there cannot be sent (and was a 500).
+        if any(_CONTROL.search(request.values.get(name, "")) for name in RETURN_ADDRESS_FIELDS):
+            abort(400)
 
     @app.after_request
     def admin_headers(response):
