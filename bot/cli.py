@@ -11,7 +11,7 @@
   inclubot staff set-password USERNAME [--password-stdin]
   inclubot privacy purge [--older-than-days N]   delete conversations and unanswered
                                      questions older than N days (INCLUBOT_RETENTION_DAYS, 30)
-  inclubot privacy forget ID         delete one conversation (a Telegram chat id, a REST sender id)
+  inclubot privacy forget ID         delete one conversation: tg:<Telegram chat id>, web:<session>, rest:<sender>
   inclubot serve rasa|actions|web    one server in the foreground (a container's command)
 """
 import argparse
@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from bot import servers
+from knowledge import private_files
 
 RASA_PORT = int(os.environ.get("INCLUBOT_RASA_PORT", "5005"))
 ACTIONS_PORT = int(os.environ.get("INCLUBOT_ACTIONS_PORT", "5055"))
@@ -31,6 +32,7 @@ TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/locales", "knowledge
 
 
 def main(argv=None) -> int:
+    private_files.owner_only()  # databases, keys and logs made from here on: owner only
     parser = argparse.ArgumentParser(prog="inclubot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="set up and serve the assistant on 127.0.0.1")
@@ -60,7 +62,7 @@ def main(argv=None) -> int:
     purger.add_argument("--older-than-days", type=int, default=None, metavar="N",
                         help="default: INCLUBOT_RETENTION_DAYS, else 30")
     forgetter = privacy.add_parser("forget", help="delete one person's conversation, all its sessions")
-    forgetter.add_argument("conversation_id", help="the Telegram chat id or REST sender id")
+    forgetter.add_argument("conversation_id", help="the conversation id with its channel: tg:<Telegram chat id>, web:<widget session>, rest:<REST sender>")
     server = commands.add_parser("serve", help="run one server in the foreground, e.g. in a container (deploy/)")
     server.add_argument("server", choices=("rasa", "actions", "web"))
 
@@ -85,9 +87,9 @@ def main(argv=None) -> int:
 
 
 def serve(name: str) -> int:
-    """Become one server (exec): started exactly as `inclubot run` starts it, with the same
-    checks (no Rasa HTTP API beyond loopback without INCLUBOT_API_TOKEN), on INCLUBOT_HOST and
-    the INCLUBOT_*_PORT ports. The Rasa server reaches the actions at ACTION_SERVER_URL."""
+    """Become one server (exec): started exactly as `inclubot run` starts it (the Rasa HTTP
+    API with its token), on INCLUBOT_HOST and the INCLUBOT_*_PORT ports. The Rasa server
+    reaches the actions at ACTION_SERVER_URL."""
     host = servers.bind_host()
     if name == "rasa":
         action_url = os.environ.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{ACTIONS_PORT}/webhook"
@@ -97,6 +99,7 @@ def serve(name: str) -> int:
     else:
         server = servers.web_server(WEB_PORT, host)
     os.chdir(servers.PROJECT_ROOT)
+    private_files.tighten(servers.PROJECT_ROOT / "var")  # what an older version or image left readable
     sys.stdout.flush()
     os.execve(server.command[0], server.command, {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **server.env})
 
@@ -124,9 +127,15 @@ def privacy_command(args) -> int:
 
 
 def db_upgrade() -> int:
+    """The knowledge base's schema (Alembic), and stored conversations under their channel's
+    namespace (bot/conversation_id_migration.py)."""
+    from bot.conversation_id_migration import namespace_stored_conversations
     from knowledge.migrate import upgrade
 
     upgrade()
+    moved = namespace_stored_conversations()
+    if moved:
+        print(f"{moved} stored conversation event(s) moved under their channel's namespace")
     print("database is up to date")
     return 0
 
@@ -234,8 +243,8 @@ def run(telegram_polling: bool = False) -> int:
         if code:
             return code
     host = servers.bind_host()
-    logs = servers.PROJECT_ROOT / "var" / "log"
-    logs.mkdir(parents=True, exist_ok=True)
+    private_files.tighten(servers.PROJECT_ROOT / "var")  # what an older version left readable
+    logs = private_files.private_dir(servers.PROJECT_ROOT / "var" / "log")
     action_url = f"http://127.0.0.1:{ACTIONS_PORT}/webhook"
     started = []
     stopping = False

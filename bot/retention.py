@@ -1,6 +1,7 @@
 """How long what users write is kept: conversations and unanswered questions are deleted
 once they are older than the retention period (INCLUBOT_RETENTION_DAYS, 30 days by default),
-and one person's conversation at once when they ask for it.
+and one person's conversation at once when they ask for it (by its namespaced id, e.g.
+`tg:<chat id>`: bot/conversation_ids.py).
 
 Run by `inclubot privacy purge` (daily in production: a CronJob in deploy/; at every start
 of `inclubot run`) and `inclubot privacy forget ID`. Counts of answered questions (no text,
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy import delete
 
+from bot import conversation_ids
 from bot.conversation_db import EVENTS_TABLE, conversation_key, prepared_url, pseudonym, tracker_store_url
 from knowledge.db import session_scope
 from knowledge.models import UnansweredQuestion
@@ -69,10 +71,13 @@ def _purge_events(url: str, cutoff: datetime) -> int:
 
 def forget(conversation_id: str, tracker_url: str = None) -> int:
     """Deletes every stored event of one conversation, all its sessions (a person's request
-    to erase their data). The id as the channel gives it: a Telegram chat id, a REST sender.
+    to erase their data). The id with its channel's namespace (`tg:<chat id>`, `web:<session>`,
+    `rest:<sender>`): a bare number could be anyone's on any channel.
     Returns how many events were deleted."""
-    if not conversation_id.strip():
-        raise ValueError("the conversation id is empty")
+    namespace, _ = conversation_ids.split(conversation_id.strip())
+    if namespace is None:
+        raise ValueError(f"give the conversation id with its channel: {conversation_ids.FORM_HELP}")
+    conversation_id = conversation_id.strip()
     engine = sa.create_engine(prepared_url(tracker_url or tracker_store_url()), future=True, hide_parameters=True)
     try:
         if not sa.inspect(engine).has_table(EVENTS_TABLE):

@@ -1,8 +1,10 @@
 """Removal of personal data from free text before it is stored or counted.
 
-Replaces e-mail addresses, IBANs, phone numbers, ID/passport-like numbers and street
-addresses with a number by placeholders such as [phone]. It errs on the side of removing:
-a question for staff loses little when a number in it is hidden.
+Replaces e-mail addresses (also written out: "maria at gmail dot com"), IBANs, phone
+numbers, ID/passport-like numbers, street addresses with a number, @handles, and the name
+after "my name is …" in the 12 languages by placeholders such as [phone]. It errs on the
+side of removing: a question for staff loses little when a number in it is hidden.
+A name written without such an introduction cannot be told from other words and stays.
 """
 import re
 
@@ -34,8 +36,27 @@ _STREET_ADDRESS = re.compile(
     re.IGNORECASE | re.UNICODE,
 )
 
+# "maria at gmail dot com", "maria (at) gmail (dot) com", "maria[at]gmail.com", in the
+# languages' words for "at" and "dot".
+_AT_WORDS = r"at|arroba|chez|apenstaartje|chiocciola|собака|собачка|pie|اَت|ات"
+_DOT_WORDS = r"dot|punto|point|punt|точка|крапка|punkts|nokta|τελεία|نقطه|نقطة"
+_TOP_LEVEL_DOMAINS = (
+    r"com|org|net|info|edu|gov|eu|be|fr|nl|it|es|gr|lv|tr|ru|ua|ir|de|uk|ch|at|lu|pt|pl|ro|ma|dz|tn|sy|iq|af|ly|eg|io|me"
+)
+# A written-out dot, or a plain one between two words ("gmail.com", never "work. It").
+_SPELLED_DOT = rf"(?:\s{{0,3}}[(\[{{<]?\s{{0,2}}(?:{_DOT_WORDS})\s{{0,2}}[)\]}}>]?\s{{0,3}}|\.)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w.+-]{{1,64}}\s{{0,3}}[(\[{{<]?\s{{0,2}}(?:{_AT_WORDS})\s{{0,2}}[)\]}}>]?\s{{0,3}}"
+    rf"[\w-]{{1,63}}(?:{_SPELLED_DOT}[\w-]{{1,63}}){{0,3}}{_SPELLED_DOT}(?:{_TOP_LEVEL_DOMAINS})(?![\w])",
+    re.IGNORECASE | re.UNICODE,
+)
+# Telegram, Instagram, X usernames: "@ahmed_yusuf" (after e-mail addresses are gone).
+_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,40}\w")
+
 _RULES = (
     (_EMAIL, "[email]"),
+    (_SPELLED_EMAIL, "[email]"),
+    (_HANDLE, "[handle]"),
     (_IBAN, "[iban]"),
     (_STREET_ADDRESS, "[address]"),
     (_PHONE, "[phone]"),
@@ -44,10 +65,48 @@ _RULES = (
 )
 
 
+# "My name is …" as people introduce themselves, in the 12 languages.
+_NAME_INTRODUCTIONS = (
+    r"my name is|my name's|i am called|i'm called|"  # en
+    r"je m'appelle|je m’appelle|mon nom est|mon prénom est|"  # fr
+    r"mijn naam is|ik heet|"  # nl
+    r"اسمي|انا اسمي|"  # ar
+    r"мене звати|мене звуть|моє ім'я|моє ім’я|"  # uk
+    r"меня зовут|моё имя|мое имя|моя фамилия|"  # ru
+    r"me llamo|mi nombre es|"  # es
+    r"mi chiamo|il mio nome è|"  # it
+    r"με λένε|λέγομαι|ονομάζομαι|το όνομά μου είναι|"  # el
+    r"mani sauc|mans vārds ir|"  # lv
+    r"اسم من|نام من|اسمم|"  # fa
+    r"benim adım|benim ismim|ismim|adım"  # tr
+)
+_NAME_WORD = r"[^\W\d_][\w'’-]{0,40}"
+_INTRODUCED_NAME = re.compile(
+    rf"(?<!\w)(?P<intro>{_NAME_INTRODUCTIONS})(?P<gap>[ \t:,-]{{1,4}})(?P<words>{_NAME_WORD}(?:[ \t]{{1,3}}{_NAME_WORD}){{0,2}})",
+    re.IGNORECASE | re.UNICODE,
+)
+# Words after the first that end a name in scripts without capitals ("… است", "and").
+_AFTER_NAME = frozenset({"است", "هست", "هستم", "و", "وانا", "انا", "من"})
+
+
+def _hide_name(match: re.Match) -> str:
+    """The first word after the introduction is the name; the next ones too while they look
+    like names: capitalised, or in a script without capitals (Arabic, Persian)."""
+    words = match.group("words").split()
+    taken = 1
+    for word in words[1:]:
+        uncased = not word[0].isupper() and not word[0].islower()
+        if not (word[0].isupper() or (uncased and word not in _AFTER_NAME)):
+            break
+        taken += 1
+    rest = " ".join(words[taken:])
+    return f"{match.group('intro')}{match.group('gap')}[name]" + (f" {rest}" if rest else "")
+
+
 def scrub(text: str) -> str:
     """The text with personal data replaced by placeholders."""
     if not text:
         return text
     for pattern, placeholder in _RULES:
         text = pattern.sub(placeholder, text)
-    return text
+    return _INTRODUCED_NAME.sub(_hide_name, text)

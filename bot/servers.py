@@ -3,7 +3,6 @@
 Used by `inclubot run` and by the tests, so that the tests start the servers exactly as a
 user does. Every server binds to INCLUBOT_HOST (127.0.0.1 unless configured otherwise).
 """
-import ipaddress
 import os
 import signal
 import socket
@@ -16,7 +15,9 @@ from typing import Dict, List, Optional
 from urllib.error import URLError
 from urllib.request import urlopen
 
+from bot.api_token import api_token
 from bot.endpoints import write_endpoints
+from knowledge import private_files
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = PROJECT_ROOT / "models"
@@ -31,15 +32,6 @@ OPENMP_SETTINGS = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 def bind_host() -> str:
     return os.environ.get("INCLUBOT_HOST", "127.0.0.1")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def free_port() -> int:
@@ -62,10 +54,13 @@ class Server:
         # No usage data leaves the machine (Rasa reports telemetry unless told not to).
         environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **OPENMP_SETTINGS, **self.env}
         output = open(self.log_path, "ab") if self.log_path else None
+        if self.log_path:
+            self.log_path.chmod(0o600)  # logs hold conversation metadata: owner only
         self.process = subprocess.Popen(
             self.command, cwd=self.cwd, env=environment,
             stdout=output, stderr=subprocess.STDOUT if output else None,
             start_new_session=True,  # Ctrl-C goes to us; we stop the children in order
+            umask=private_files.OWNER_ONLY_UMASK,  # its databases, keys and logs: owner only
         )
         return self
 
@@ -112,25 +107,22 @@ def rasa_server(
     port: int, action_url: str, host: str = None, model: Path = MODELS_DIR,
     env: Dict[str, str] = None, log_path: Path = None, extra_args: List[str] = (),
 ) -> Server:
+    """Rasa with its HTTP API, which always needs the token (bot/api_token.py): Rasa is
+    given it inside its process (bot/rasa_command.py), not on its command line."""
     host = host or bind_host()
     environment = {**os.environ, **(env or {})}
-    token = environment.get("INCLUBOT_API_TOKEN")
-    if not token and not is_loopback(host):
-        raise SystemExit(
-            f"The Rasa HTTP API would listen on {host} without a token. "
-            "Set INCLUBOT_API_TOKEN, or keep INCLUBOT_HOST=127.0.0.1."
-        )
+    token = api_token(environment)  # made now if it is the first start: before Rasa reads it
     # Each Rasa process gets endpoints.yml plus what the environment configures (Redis).
     endpoints = write_endpoints(RUN_DIR / f"endpoints-{port}.yml", environment)
     command = [
-        str(BIN / "rasa"), "run", "--enable-api", "--interface", host, "--port", str(port),
-        "--model", str(model), "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-        *extra_args, *(["--auth-token", token] if token else []),
+        str(BIN / "python"), "-m", "bot.rasa_command", "run", "--enable-api", "--interface", host,
+        "--port", str(port), "--model", str(model), "--endpoints", str(endpoints),
+        "--credentials", "credentials.yml", *extra_args,
     ]
     return Server(
         name="Rasa server",
         command=command,
-        health_url=f"http://{_client_host(host)}:{port}/status" + (f"?token={token}" if token else ""),
+        health_url=f"http://{_client_host(host)}:{port}/status?token={token}",
         env={"ACTION_SERVER_URL": action_url, **(env or {})},
         log_path=log_path,
     )
@@ -142,6 +134,10 @@ def web_server(port: int, host: str = None, env: Dict[str, str] = None, log_path
         name="web app",
         command=[
             str(BIN / "python"), "-m", "waitress", f"--host={host}", f"--port={port}",
+            # X-Forwarded-For reaches the app, which believes it only from the proxies of
+            # INCLUBOT_TRUSTED_PROXIES (knowledge/admin/client_address.py); waitress itself
+            # trusts one proxy address at most, not a network.
+            "--no-clear-untrusted-proxy-headers",
             "--call", "web.app:create_app",
         ],
         health_url=f"http://{_client_host(host)}:{port}/health",

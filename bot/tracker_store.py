@@ -3,8 +3,9 @@
 Every event is scrubbed (bot/scrubbing.py) on its way to the database: the text of user and
 bot messages, the text and entity values Rasa keeps in `parse_data`, slot values. Channel
 metadata is cut down to the keys the assistant understands (city, language): a channel may
-pass a Telegram user's name there. The conversation id is stored as a keyed hash, so the
-table does not hold Telegram chat ids either.
+pass a Telegram user's name there. Distances to services (from a shared location) are left
+out of bot messages (bot/distances.py). The conversation id is stored as its channel's
+namespace and a keyed hash, so the table does not hold Telegram chat ids either.
 
 What the bot needs on the next message survives: intents, entities that are not personal
 (city and language ids), slots, actions. The message being answered is never scrubbed: Rasa
@@ -26,6 +27,7 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversation_db import conversation_key, prepared_url, pseudonym, tracker_store_url
+from bot.distances import without_distances
 from bot.scrubbing import scrub
 from knowledge.db import sqlite_pool_options
 
@@ -48,6 +50,8 @@ STRUCTURAL_KEYS = frozenset({
 def scrubbed_event(data: Dict[str, Any]) -> Dict[str, Any]:
     """An event as stored: the same event, without personal data."""
     data = _scrub_values(data)
+    if data.get("event") == "bot" and isinstance(data.get("text"), str):
+        data["text"] = without_distances(data["text"])
     if "metadata" in data and data.get("event") == "user":
         data["metadata"] = _kept_metadata(data["metadata"])
     if data.get("event") == "slot" and data.get("name") == SESSION_START_METADATA_SLOT:

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from knowledge import private_files
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'inclubot.db'}"
 
@@ -22,7 +24,7 @@ def database_url() -> str:
 def get_engine(url: str = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        private_files.private_dir(Path(url[len("sqlite:///"):]).parent)
     # pool_pre_ping: a restarted database must not leave dead connections behind.
     # hide_parameters: a failed statement is logged without its values (a user's question).
     options = {"future": True, "pool_pre_ping": True, "hide_parameters": True, **sqlite_pool_options(url)}

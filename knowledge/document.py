@@ -16,6 +16,9 @@ from knowledge import opening_hours
 from knowledge.taxonomy import load_taxonomy
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# Values (scalars, lists, mappings) in one YAML/JSON file: about 50 per entry, so ample for
+# every city's entries, and a bound on the work one file can cause.
+MAX_DOCUMENT_VALUES = 2_000_000
 
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,118}$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{1,30}$")
@@ -94,12 +97,34 @@ class _LineDict(dict):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings remember the line of each key, and refuse duplicates."""
+    """A safe loader whose mappings remember the line of each key, and refuse duplicates.
+
+    Anchors and aliases (&name, *name) are refused: nested aliases make a 500-byte file
+    expand to billions of values (it hung `kb import`), and a knowledge-base file has no
+    use for them. The number of values is bounded too, so the work per file is."""
+
+    nodes = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.MarkedYAMLError(
+                None, None, "anchors and aliases (&name, *name) are not accepted: write each value out",
+                event.start_mark,
+            )
+        self.nodes += 1
+        if self.nodes > MAX_DOCUMENT_VALUES:
+            raise yaml.MarkedYAMLError(
+                None, None, f"more than {MAX_DOCUMENT_VALUES:,} values: split the file", event.start_mark,
+            )
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):  # "? [a, b]": a list or mapping as a key
+            raise yaml.MarkedYAMLError(None, None, "a key must be a plain word, not a list or mapping", key_node.start_mark)
         key = key_node.value
         if key in seen:
             raise yaml.MarkedYAMLError(

@@ -98,6 +98,9 @@ class StaffUser(Base):
     city_id = Column(String(64), ForeignKey("cities.id"), nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Sessions carry the generation they were opened in; bumping it ends them all
+    # (log-out, a new password, deactivation): knowledge/staff.py end_sessions.
+    session_generation = Column(Integer, nullable=False, default=0, server_default="0")
 
 
 class AuditLog(Base):

@@ -1,17 +1,19 @@
 """Staff accounts: city editors (one city's entries) and coordinators (everything).
 
 Used by the admin and by `inclubot staff`; every change is audited. There is no default
-account: the first coordinator is created on the command line.
+account: the first coordinator is created on the command line. A coordinator can delete an
+account (staff have privacy rights too): the audit log then names it by a pseudonym,
+"deleted account #<id>", so the history stays readable without the person's username.
 """
 import re
 from typing import List, Optional, Tuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from knowledge import passwords
 from knowledge.changes import write_audit
-from knowledge.models import City, StaffUser
+from knowledge.models import AuditLog, City, StaffUser
 from knowledge.taxonomy import load_taxonomy
 
 EDITOR = "editor"
@@ -49,6 +51,11 @@ def authenticate(session: Session, username: str, password: str) -> Optional[Sta
     if passwords.needs_rehash(user.password_hash):  # parameters were raised since
         user.password_hash = passwords.hash_password(password)
     return user
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Every session of this account, on every browser, ends (even a copied cookie)."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def create_account(
@@ -100,6 +107,8 @@ def update_account(
     if new_password:
         user.password_hash = passwords.hash_password(new_password)
         changes["password"] = "changed"
+    if new_password or "active" in changes:
+        end_sessions(user)
     if changes:
         write_audit(session, actor, "staff-update", None, {"staff": user.username, **changes}, city_id=user.city_id)
     return sorted(changes)
@@ -110,7 +119,28 @@ def set_password(session: Session, user: StaffUser, new_password: str, actor: st
     if problem:
         raise StaffError([("password", problem)])
     user.password_hash = passwords.hash_password(new_password)
+    end_sessions(user)
     write_audit(session, actor, "staff-update", None, {"staff": user.username, "password": "changed"}, city_id=user.city_id)
+
+
+def pseudonym(user: StaffUser) -> str:
+    return f"deleted account #{user.id}"
+
+
+def delete_account(session: Session, user: StaffUser, actor: str) -> str:
+    """Deletes the account; its username leaves the audit log for its pseudonym (as the
+    one who acted, and as the account changed). Returns the pseudonym. The last active
+    coordinator cannot be deleted."""
+    if user.role == COORDINATOR and user.active and _active_coordinators(session) <= 1:
+        raise StaffError([("role", "this is the last active coordinator: create another coordinator first")])
+    name = pseudonym(user)
+    session.execute(update(AuditLog).where(AuditLog.actor == user.username).values(actor=name))
+    for row in session.execute(select(AuditLog).where(AuditLog.action.like("staff-%"))).scalars():
+        if isinstance(row.changes, dict) and row.changes.get("staff") == user.username:
+            row.changes = {**row.changes, "staff": name}
+    session.delete(user)
+    write_audit(session, actor, "staff-delete", None, {"staff": name, "role": user.role}, city_id=user.city_id)
+    return name
 
 
 def _role_problems(session: Session, role: str, city_id: Optional[str]) -> List[Problem]:

@@ -14,7 +14,8 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from bot import servers
+from bot import conversation_ids, servers
+from bot.api_token import with_token
 from knowledge.db import get_engine, session_scope
 from knowledge.migrate import upgrade
 from knowledge.transfer import load_demo
@@ -151,8 +152,12 @@ class Chat:
         """All the bot's texts for one message, joined."""
         return "\n".join(m.get("text", "") for m in self.send(message, **metadata))
 
+    @property
+    def conversation_id(self) -> str:
+        return conversation_ids.rest(self.sender)
+
     def tracker(self) -> Dict:
-        return requests.get(f"{self.base_url}/conversations/{self.sender}/tracker", timeout=30).json()
+        return requests.get(f"{self.base_url}/conversations/{self.conversation_id}/tracker", params=with_token(), timeout=30).json()
 
     def slot(self, name: str):
         return self.tracker()["slots"].get(name)

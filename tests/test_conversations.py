@@ -5,6 +5,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from bot.api_token import with_token
 from bot.texts import text
 from conftest import buttons_of
 from knowledge import queries
@@ -126,7 +127,7 @@ def test_metadata_language_sets_the_reply_language(chat):
 
 
 def test_model_parse_returns_taxonomy_intent_and_language(rasa_server):
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": "j'ai besoin d'un médecin"}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": "j'ai besoin d'un médecin"}, timeout=30).json()
     assert parsed["intent"]["name"] == "health"
     assert parsed["language"]["code"] == "fr"
     assert 0 <= parsed["language"]["confidence"] <= 1
@@ -134,7 +135,7 @@ def test_model_parse_returns_taxonomy_intent_and_language(rasa_server):
 
 def test_model_parse_finds_the_city_in_any_script(rasa_server):
     for message, city in [("я живу в Брюсселе", "brussels"), ("ζω στη Λιβαδειά", "livadia"), ("Jelgavā", "jelgava")]:
-        parsed = requests.post(f"{rasa_server}/model/parse", json={"text": message}, timeout=30).json()
+        parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": message}, timeout=30).json()
         assert {"entity": "city", "value": city} in [
             {"entity": e["entity"], "value": e["value"]} for e in parsed["entities"]
         ], parsed["entities"]

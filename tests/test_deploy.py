@@ -145,9 +145,42 @@ def test_the_rasa_servers_share_conversations_and_locks_and_protect_their_api():
     assert endpoints["lock_store"]["url"] == "inclubot-redis" and endpoints["lock_store"]["password"]
 
 
-def test_only_the_channels_are_public():
+def test_only_the_telegram_webhook_and_socketio_are_public():
+    """Not the REST channel (any sender), nor the Rasa HTTP API."""
+    public = set()
     for ingress in named("Ingress").values():
         for rule in ingress["spec"]["rules"]:
             for path in rule["http"]["paths"]:
                 if path["backend"]["service"]["name"] == "inclubot-rasa":
-                    assert path["path"] in ("/webhooks/", "/socket.io/")
+                    public.add(path["path"])
+    assert public == {"/webhooks/telegram/", "/socket.io/"}
+
+
+def test_network_policies_let_each_server_be_reached_only_by_those_that_use_it():
+    """Issue 14.9: rasa -> actions, rasa -> redis, only the servers that use it -> postgres,
+    nothing but Rasa -> the action server; the rest is refused by a default deny."""
+    policies = named("NetworkPolicy")
+    assert any(p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"] and not p["spec"].get("ingress")
+               for p in policies.values()), "a default deny"
+    allowed = {}
+    for policy in policies.values():
+        target = policy["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
+        for rule in policy["spec"].get("ingress", []):
+            for source in rule["from"]:
+                if "namespaceSelector" in source:
+                    names = [source["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]]
+                elif "matchLabels" in source["podSelector"]:
+                    names = [source["podSelector"]["matchLabels"]["app.kubernetes.io/name"]]
+                else:
+                    names = next(e["values"] for e in source["podSelector"]["matchExpressions"] if e["key"] == "app.kubernetes.io/name")
+                allowed.setdefault(target, set()).update(names)
+    assert allowed == {
+        "rasa": {"ingress-nginx"}, "web": {"ingress-nginx"}, "actions": {"rasa"}, "redis": {"rasa"},
+        "postgres": {"rasa", "actions", "web", "migrate", "retention"},
+    }
+    # Every pod that reaches PostgreSQL carries the label the policy names.
+    labelled = {doc["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+                for doc in documents() if doc["kind"] in ("Deployment", "Job")}
+    labelled |= {doc["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+                 for doc in documents() if doc["kind"] == "CronJob"}
+    assert allowed["postgres"] <= labelled

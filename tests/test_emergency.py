@@ -2,6 +2,7 @@
 import pytest
 import requests
 
+from bot.api_token import with_token
 from bot.texts import text
 
 CRIES = ["спасите!", "рятуйте!", "imdat!", "σώστε με!", "نجاتم بدید", "glābiet!", "au secours",
@@ -12,13 +13,13 @@ ORDINARY = ["I need help with my papers", "aide pour le CPAS", "помогите
 
 @pytest.mark.parametrize("message", CRIES)
 def test_a_cry_for_help_is_an_emergency(rasa_server, message):
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": message}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": message}, timeout=30).json()
     assert parsed["intent"]["name"] == "emergency"
 
 
 @pytest.mark.parametrize("message", ORDINARY)
 def test_an_ordinary_request_for_help_is_not_an_emergency(rasa_server, message):
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": message}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": message}, timeout=30).json()
     assert parsed["intent"]["name"] != "emergency"
 
 

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot import servers
+from bot.api_token import api_token
 from bot.texts import text
 from conftest import fresh_sqlite_url
 from fake_telegram_api import FakeTelegramApi
@@ -220,7 +221,7 @@ def test_model_parse(server):
     @given(body=bodies(st.fixed_dictionaries({"text": st.one_of(texts, json_values)}, optional={"message_id": json_values})))
     def property(body):
         cases()
-        response = post(f"{server['url']}/model/parse", body)
+        response = post(f"{server['url']}/model/parse?token={api_token()}", body)
         assert response.status_code < 500, response.text[:300]
         if response.status_code == 200:
             parsed = response.json()
@@ -333,6 +334,63 @@ def test_telegram_webhook(server, telegram_api):
     telegram_api.wait_for_messages(chat, before + 1, timeout=60)
 
 
+# YAML as people (and attackers) write it: the shapes above dumped as YAML, with anchors and
+# aliases (refused), tags, several documents, and an alias bomb mixed in.
+YAML_SNIPPETS = [
+    "a: &x [1, 2]\nb: *x\n", "city: !!python/object/apply:os.system ['true']\n", "--- \n...\n---\ncity: x\n",
+    "entries: !!binary |\n  AAAA\n", "? [a, b]\n: c\n", "city: &c schaerbeek\nentries: [{id: *c}]\n",
+    "\n".join([f'a: &a [{",".join(["lol"] * 9)}]']
+              + [f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi")] + ["city: *i"]),
+    "city: schaerbeek\nentries:\n  - {id: x, category: health, name: {en: [1, {a: b}]}}\n",
+]
+
+
+def yaml_documents(entries: st.SearchStrategy) -> st.SearchStrategy:
+    import yaml
+
+    shaped = st.fixed_dictionaries({
+        "city": st.one_of(st.sampled_from(sorted(load_taxonomy().cities)), json_values),
+        "entries": st.lists(entries, max_size=3),
+    })
+
+    def dumped(document) -> bytes:
+        try:
+            return yaml.safe_dump(document, allow_unicode=True).encode("utf-8", "surrogatepass")
+        except (yaml.YAMLError, ValueError):
+            return repr(document).encode("utf-8", "surrogatepass")
+
+    return st.one_of(
+        shaped.map(dumped),
+        st.tuples(shaped.map(dumped), st.sampled_from(YAML_SNIPPETS)).map(lambda pair: pair[0] + pair[1].encode()),
+        st.sampled_from(YAML_SNIPPETS).map(str.encode),
+    )
+
+
+def csv_documents() -> st.SearchStrategy:
+    """Spreadsheets: the real columns and some wrong ones, cells anything (formulas, quotes,
+    separators, line breaks), comma or semicolon separated, with or without a BOM."""
+    taxonomy = load_taxonomy()
+    columns = ["id", "city", "category", "name_en", "name_fr", "description_ar", "phone", "email", "website",
+               "latitude", "longitude", "hours_mon", "verified_on", "active", "priority", "crisis_line", "bogus"]
+    cells = st.one_of(
+        texts, st.sampled_from(["=1+1", "+32 2 123 45 67", "-1", "@SUM(A1)", '"', '""', "a;b", "a,b", "x\ny",
+                                "50,85", "2024-05-01", "true", "ja", *sorted(taxonomy.cities), *sorted(taxonomy.categories)]),
+    )
+
+    def spreadsheet(header, rows, separator, bom) -> bytes:
+        def line(values):
+            return separator.join('"' + v.replace('"', '""') + '"' if any(c in v for c in f'{separator}"\n') else v for v in values)
+        text = "\r\n".join([line(header), *(line(row[: len(header)]) for row in rows)])
+        return ("\ufeff" if bom else "").encode() + text.encode("utf-8", "surrogatepass")
+
+    return st.builds(
+        spreadsheet,
+        st.lists(st.sampled_from(columns), min_size=1, max_size=8, unique=True),
+        st.lists(st.lists(cells, min_size=8, max_size=8), max_size=4),
+        st.sampled_from([",", ";"]), st.booleans(),
+    )
+
+
 def test_knowledge_base_import(fuzz_db):
     """Any file: imported whole, or refused with the clear error the CLI and the admin show
     (KbDocumentError, a ValueError) and nothing written."""
@@ -361,6 +419,8 @@ def test_knowledge_base_import(fuzz_db):
         st.fixed_dictionaries({"cities": json_values, "entries": json_values}).map(encoded),
         texts.map(lambda t: t.encode("utf-8", "surrogatepass")),
         st.just(b"a," * 50_000),
+        yaml_documents(entries),
+        csv_documents(),
     )
 
     def counts():
@@ -384,3 +444,90 @@ def test_knowledge_base_import(fuzz_db):
 
     property()
     cases.report()
+
+
+# --- the staff admin's forms ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def admin_site(fuzz_db, fuzz_logs):
+    """The web app on the fuzz knowledge base, with a coordinator logged in and an editor to
+    be edited (the coordinator's own account is never a target: its session must live on)."""
+    from test_admin import COORDINATOR, PASSWORD, Staff, create_coordinator, logged_in, start_admin
+
+    create_coordinator(fuzz_db, COORDINATOR)
+    server = start_admin(fuzz_db, fuzz_logs)
+    try:
+        coordinator = logged_in(server.base_url, COORDINATOR)
+        created = coordinator.post("staff/new/", {"username": "fuzz-editor@city.example", "role": "editor",
+                                                  "city_id": "schaerbeek", "active": "y", "password": PASSWORD})
+        assert created.status_code == 302, created.text[-1000:]
+        with session_scope(fuzz_db) as session:
+            from knowledge.models import StaffUser
+
+            editor_id = session.execute(select(StaffUser.id).filter_by(username="fuzz-editor@city.example")).scalar_one()
+        yield {"server": server, "coordinator": coordinator, "editor_id": editor_id, "Staff": Staff}
+    finally:
+        server.stop()
+
+
+def test_admin_forms(admin_site):
+    """Every form of the admin, and the list pages' query parameters: any field, any value
+    (invalid UTF-8, NUL, 100,000 characters, wrong types), with and without the CSRF token:
+    a page or a redirect, never a server error; the admin keeps working."""
+    coordinator, editor_id = admin_site["coordinator"], admin_site["editor_id"]
+    entry_fields = ["id", "city_id", "category", "name_en", "name_fr", "description_en", "address", "latitude",
+                    "longitude", "phone", "email", "website", "hours_mon", "hours_sun", "languages_spoken",
+                    "source", "verified_on", "active", "priority", "crisis_line"]
+    forms = {
+        "login/": ["username", "password", "next"],
+        "entry/new/": entry_fields,
+        "entry/edit/?id=schaerbeek-town-hall": entry_fields,
+        "entry/action/": ["action", "rowid", "url"],
+        "staff/new/": ["username", "role", "city_id", "active", "password"],
+        f"staff/edit/?id={editor_id}": ["username", "role", "city_id", "active", "password"],
+        "staff/delete/": ["id", "url"],
+        "account/": ["current_password", "new_password", "repeat_password"],
+        "stale/": ["entry_id"],
+    }
+    lists = ["entry/", "staff/", "audit/", "questions", "unanswered/", "stale/"]
+    values = st.one_of(texts, st.sampled_from(["schaerbeek", "health", "editor", "coordinator", "verify", "archive",
+                                               "y", "2024-05-01", "50.85", "schaerbeek-town-hall", str(editor_id), "999999999999"]))
+    fields_of = st.sampled_from(sorted(forms)).flatmap(
+        lambda path: st.tuples(st.just(path), st.dictionaries(st.sampled_from(forms[path] + ["csrf_token", "x"]), values, max_size=8))
+    )
+    queries = st.tuples(st.sampled_from(lists), st.dictionaries(
+        st.sampled_from(["page", "search", "sort", "desc", "city", "days", "flt0_0", "page_size", "id"]), values, max_size=4))
+
+    def form_body(fields: Dict[str, str], with_token: bool) -> bytes:
+        from urllib.parse import urlencode
+
+        if with_token:
+            fields = {**fields, "csrf_token": coordinator.token()}
+        return urlencode(fields, encoding="utf-8", errors="surrogatepass").encode()
+
+    cases = Cases("admin forms")
+
+    @FUZZ
+    @given(form=fields_of, with_token=st.booleans(), query=queries, post=st.booleans())
+    def property(form, with_token, query, post):
+        cases()
+        if post:
+            path, fields = form
+            if path == "staff/delete/" and fields.get("id") == str(editor_id):
+                fields = {**fields, "id": "0"}  # the editor stays to be edited
+            response = coordinator.http.post(
+                coordinator.url(path), data=form_body(fields, with_token), allow_redirects=False, timeout=60,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+        else:
+            path, params = query
+            encoded_params = {k: v.encode("utf-8", "surrogatepass") for k, v in params.items()}
+            response = coordinator.http.get(coordinator.url(path), params=encoded_params, allow_redirects=False, timeout=60)
+        assert response.status_code < 500, (path, response.status_code, response.text[-500:])
+        assert "Traceback" not in response.text
+
+    property()
+    cases.report()
+    # Still working, for the coordinator and for a new log-in.
+    assert coordinator.get("entry/").status_code == 200
+    assert admin_site["Staff"](admin_site["server"].base_url).get("login/").status_code == 200

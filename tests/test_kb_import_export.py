@@ -6,6 +6,7 @@ import io
 import json
 import os
 import subprocess
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from bot import servers
 from conftest import PROJECT_ROOT, drop_postgres, fresh_postgres_url, fresh_sqlite_url
 from knowledge.db import get_engine, session_scope
-from knowledge.document import CityRecord, KbDocument
+from knowledge.document import CityRecord, KbDocument, KbDocumentError
 from knowledge.migrate import upgrade
 from knowledge.models import AuditLog, Entry
 from knowledge.transfer import export_all, import_document
@@ -281,3 +282,53 @@ def test_a_city_exports_its_own_spreadsheet(demo_db):
     assert len(rows) >= 12 and {row["city"] for row in rows} == {CITY_B}
     unknown = inclubot(demo_db, "kb", "export", "--city", "atlantis")
     assert unknown.returncode == 2 and "unknown city 'atlantis'" in unknown.stderr
+
+
+# Nested aliases: 351 bytes that expand to 9^9 (387 million) values; `str()` of it hung the import.
+ALIAS_BOMB = "\n".join(
+    [f'a: &a [{",".join(["lol"] * 9)}]']
+    + [f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]" for previous, name in zip("abcdefgh", "bcdefghi")]
+    + ["city: *i", ""]
+)
+
+
+def test_an_alias_bomb_is_refused_at_once_and_nothing_is_imported(demo_db, tmp_path):
+    """Issue 14.5."""
+    before = snapshot(demo_db)
+    bomb = tmp_path / "bomb.yml"
+    bomb.write_text(ALIAS_BOMB)
+    assert len(ALIAS_BOMB) < 500
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.setdefault("result", inclubot(demo_db, "kb", "import", str(bomb))))
+    worker.start()
+    worker.join(60)  # a generous bound: the CLI starts in a few seconds, the refusal takes milliseconds
+    assert not worker.is_alive(), "the import is still expanding the aliases"
+    result = outcome["result"]
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "anchors and aliases (&name, *name) are not accepted" in result.stderr
+    assert snapshot(demo_db) == before
+
+
+def test_a_plain_anchor_is_refused_too_with_its_line(demo_db, tmp_path):
+    document = tmp_path / "anchor.yml"
+    document.write_text("city: schaerbeek\nentries:\n  - &first\n    id: schaerbeek-x\n")
+    result = inclubot(demo_db, "kb", "import", str(document))
+    assert result.returncode == 1 and f"{document}:3: not valid YAML/JSON: anchors and aliases" in result.stderr
+
+
+def test_the_values_in_one_file_are_bounded(tmp_path, monkeypatch):
+    """The work per file is bounded: beyond the limit the file is refused, not parsed on."""
+    from knowledge import document as kb_document
+
+    monkeypatch.setattr(kb_document, "MAX_DOCUMENT_VALUES", 1000)
+    with pytest.raises(KbDocumentError, match="more than 1,000 values: split the file"):
+        kb_document.parse_document(("entries: [" + ", ".join(["x"] * 2000) + "]\n").encode(), "big.yml")
+
+
+def test_a_list_as_a_mapping_key_is_explained_not_a_crash(demo_db, tmp_path):
+    """Found by bench/fuzz.py: `? [a, b]` made the import fail with a TypeError."""
+    document = tmp_path / "key.yml"
+    document.write_text("city: brussels\nentries: []\n? [a, b]\n: c\n")
+    result = inclubot(demo_db, "kb", "import", str(document))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{document}:3: not valid YAML/JSON: a key must be a plain word, not a list or mapping" in result.stderr

@@ -4,6 +4,7 @@ import re
 import pytest
 import requests
 
+from bot.api_token import with_token
 from bot.texts import text
 from knowledge.taxonomy import load_taxonomy
 
@@ -86,5 +87,5 @@ def test_the_user_switching_language_is_followed(chat):
      ("лікар", "uk"), ("врач", "ru"), ("دکتر", "fa"), ("iş", "tr")],
 )
 def test_short_messages_are_identified(rasa_server, message, language):
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": message}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": message}, timeout=30).json()
     assert parsed["language"]["code"] == language, parsed["language"]

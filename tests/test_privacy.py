@@ -2,6 +2,8 @@
 answers: the scrubbing tracker store (bot/tracker_store.py) behind the real servers, and on
 each database kind on its own."""
 import asyncio
+import os
+import subprocess
 import uuid
 
 import pytest
@@ -11,7 +13,10 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, select, text as sql
 
-from bot.servers import PROJECT_ROOT
+from actions.rendering import format_distance
+from bot.api_token import with_token
+from bot.scrubbing import scrub
+from bot.servers import BIN, PROJECT_ROOT
 from bot.texts import text
 from bot.tracker_store import ScrubbingTrackerStore
 from conftest import DATABASE_KINDS, drop_postgres, fresh_postgres_url
@@ -30,7 +35,11 @@ TAX_ID = ("RSSMRA85T10A562S", ["RSSMRA85T10A562S"])
 ADDRESS_FR = ("Rue Royale 123", ["Royale 123"])
 ADDRESS_NL = ("Kerkstraat 12", ["Kerkstraat 12"])
 ADDRESS_LV = ("Brīvības iela 21", ["iela 21"])
-ALL_SEEDS = [PHONE, PHONE_LV, EMAIL, IBAN, IBAN_COMPACT, PASSPORT, TAX_ID, ADDRESS_FR, ADDRESS_NL, ADDRESS_LV]
+NAME = ("my name is Ahmed Yusuf", ["Ahmed Yusuf", "Yusuf"])
+HANDLE = ("@ahmed_yusuf", ["ahmed_yusuf"])
+SPELLED_EMAIL = ("maria at gmail dot com", ["maria at gmail", "gmail dot com"])
+ALL_SEEDS = [PHONE, PHONE_LV, EMAIL, IBAN, IBAN_COMPACT, PASSPORT, TAX_ID, ADDRESS_FR, ADDRESS_NL, ADDRESS_LV,
+             NAME, HANDLE, SPELLED_EMAIL]
 # A made-up word in every message: if it shows up in a log, message text was logged.
 MARKER = "Quokkaflump"
 
@@ -72,6 +81,7 @@ def test_personal_data_in_messages_is_not_stored_or_logged_and_the_bot_still_ans
         (french, f"Bonjour {MARKER}, j'habite {ADDRESS_FR[0]}, mon IBAN est {IBAN[0]}"),
         (chat({"city": "mechelen"}), f"Ik woon in de {ADDRESS_NL[0]}, bel me op {PHONE_LV[0]} {MARKER}"),
         (chat({"city": "jelgava", "language": "lv"}), f"{MARKER} {ADDRESS_LV[0]} {IBAN_COMPACT[0]} {TAX_ID[0]} zzqx blorp"),
+        (chat({"city": "mechelen"}), f"{NAME[0]}, {HANDLE[0]} or {SPELLED_EMAIL[0]}, zzqx blorp {MARKER}"),
     ]
     for conversation, message in seeded:
         assert conversation.say(message)
@@ -95,22 +105,23 @@ def test_personal_data_in_messages_is_not_stored_or_logged_and_the_bot_still_ans
 
 def test_channel_metadata_other_than_city_and_language_is_not_stored(rasa_server, server_logs):
     """A channel may pass the user's name; only what the assistant reads is kept."""
-    sender = f"telegram-{uuid.uuid4().int % 10**9}"
+    chat_number = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_number}"
     event = {
         "event": "user", "text": f"I need a doctor {PHONE[0]}",
         "parse_data": {"intent": {"name": "health", "confidence": 1.0}, "entities": []},
         "metadata": {"city": "mechelen", "language": "en", "first_name": "Aminata", "username": "aminata_k77"},
     }
-    response = requests.post(f"{rasa_server}/conversations/{sender}/tracker/events", json=event, timeout=30)
+    response = requests.post(f"{rasa_server}/conversations/{sender}/tracker/events", params=with_token(), json=event, timeout=30)
     assert response.status_code == 200, response.text
-    tracker = requests.get(f"{rasa_server}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = requests.get(f"{rasa_server}/conversations/{sender}/tracker", params=with_token(), timeout=30).json()
     stored_user_event = [e for e in tracker["events"] if e["event"] == "user"][-1]
     assert stored_user_event["metadata"] == {"city": "mechelen", "language": "en"}
     assert stored_user_event["parse_data"]["intent"]["name"] == "health"
 
     stored = stored_conversations(f"sqlite:///{server_logs / 'tracker.db'}")
     assert "Aminata" not in stored and "aminata_k77" not in stored
-    assert sender not in stored  # the conversation id is kept only as a keyed hash
+    assert chat_number not in stored  # the chat id is kept only as a keyed hash
     assert leaks(stored) == []
 
 
@@ -128,7 +139,8 @@ def test_the_store_scrubs_every_event_and_gives_back_what_the_bot_needs(tracker_
     monkeypatch.setenv("INCLUBOT_CONVERSATION_KEY", "test-key")
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
     store = ScrubbingTrackerStore(domain=domain, host=tracker_db)
-    sender = "123456789"  # a Telegram chat id
+    chat_id = "123456789"
+    sender = f"tg:{chat_id}"  # a Telegram conversation
     metadata = {"city": "schaerbeek", "language": "fr", "first_name": "Aminata", "location": {"latitude": 50.86}}
     events = [
         SlotSet("session_started_metadata", metadata),
@@ -154,7 +166,7 @@ def test_the_store_scrubs_every_event_and_gives_back_what_the_bot_needs(tracker_
 
     stored = stored_conversations(tracker_db)
     assert leaks(stored) == []
-    for personal in ("Aminata", "50.86", sender):
+    for personal in ("Aminata", "50.86", chat_id):
         assert personal not in stored
 
     restored = asyncio.run(store.retrieve(sender))
@@ -174,4 +186,109 @@ def test_the_store_scrubs_every_event_and_gives_back_what_the_bot_needs(tracker_
     again = asyncio.run(store.retrieve(sender))
     assert len(again.events) == before + 1 and again.latest_message.text == "merci [phone]"
     assert leaks(stored_conversations(tracker_db)) == []
+    store.engine.dispose()
+
+
+# --- issue 14: scrubbing of names and handles, distances, namespaced conversation ids ---------
+
+SCRUBBED = [
+    # (as written, what must not be stored)
+    ("my name is Ahmed Yusuf and I need a doctor", ["Ahmed", "Yusuf"]),
+    ("write to me on telegram @ahmed_yusuf", ["ahmed_yusuf"]),
+    ("my mail is maria at gmail dot com", ["maria", "gmail"]),
+    ("maria (at) gmail (dot) com or maria[at]gmail.com", ["maria", "gmail"]),
+    ("Je m'appelle Marie Dubois, je cherche un cours de français", ["Marie", "Dubois"]),
+    ("Ik heet Fatima El Amrani en ik zoek werk", ["Fatima", "Amrani"]),
+    ("اسمي أحمد يوسف", ["أحمد", "يوسف"]),
+    ("Мене звати Олена Коваль, шукаю лікаря", ["Олена", "Коваль"]),
+    ("Меня зовут Ольга Петрова", ["Ольга", "Петрова"]),
+    ("Me llamo Juan Pérez y necesito ayuda", ["Juan", "Pérez"]),
+    ("Mi chiamo Luca Rossi", ["Luca", "Rossi"]),
+    ("Με λένε Νίκος Παπαδόπουλος", ["Νίκος", "Παπαδόπουλος"]),
+    ("Mani sauc Jānis Bērziņš", ["Jānis", "Bērziņš"]),
+    ("اسم من علی رضایی است", ["علی", "رضایی"]),
+    ("Benim adım Ayşe Yılmaz, doktor lazım", ["Ayşe", "Yılmaz"]),
+]
+
+
+@pytest.mark.parametrize("written, personal", SCRUBBED, ids=[w[:24] for w, _ in SCRUBBED])
+def test_names_handles_and_written_out_addresses_are_scrubbed(written, personal):
+    """Issue 14.7: the staff page said names were removed; they were not."""
+    scrubbed = scrub(written)
+    assert [p for p in personal if p in scrubbed] == [], scrubbed
+    assert any(placeholder in scrubbed for placeholder in ("[name]", "[handle]", "[email]"))
+
+
+@pytest.mark.parametrize("written", [
+    "I am at work. It is hard", "meet me at the station", "I am at school dot not a problem",
+    "my name", "I need a doctor at 9", "Ahmed needs a doctor",
+])
+def test_ordinary_sentences_are_not_scrubbed(written):
+    assert scrub(written) == written
+
+
+def test_names_handles_and_distances_are_not_stored(tracker_db, monkeypatch):
+    """Issues 14.6 and 14.7 through the store: "350 m from you" for three known services gave
+    the position back."""
+    monkeypatch.setenv("INCLUBOT_CONVERSATION_KEY", "test-key")
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = ScrubbingTrackerStore(domain=domain, host=tracker_db)
+    replies = []
+    for language, distances in (("en", (120, 1480)), ("fr", (3120,)), ("ar", (650,)), ("tr", (12_400,))):
+        for metres in distances:
+            replies.append((language, metres, f"Clinic\n{text('distance_from_you', language, distance=format_distance(metres, language))}\nGP"))
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("my name is Ahmed Yusuf, @ahmed_yusuf, maria at gmail dot com", intent={"name": "health", "confidence": 1.0}),
+        *[BotUttered(reply) for _, _, reply in replies],
+        ActionExecuted("action_listen"),
+    ]
+    asyncio.run(store.save(DialogueStateTracker.from_events("tg:42", events, domain.slots)))
+    stored = stored_conversations(tracker_db)
+    for personal in ("Ahmed", "Yusuf", "ahmed_yusuf", "maria", "gmail"):
+        assert personal not in stored
+    for language, metres, _ in replies:
+        assert format_distance(metres, language) not in stored
+    restored = asyncio.run(store.retrieve("tg:42"))
+    assert [e.text for e in restored.events if isinstance(e, BotUttered)] == ["Clinic\nGP"] * len(replies)
+    store.engine.dispose()
+
+
+def test_conversations_stored_before_namespaces_are_moved_under_their_channel(tracker_db, tmp_path, monkeypatch):
+    """Issue 14.1: a conversation stored under the hash of "123456789" (Telegram chat, and
+    also written to by REST sender "123456789", the hole) goes to tg: and rest: apart."""
+    monkeypatch.setenv("INCLUBOT_CONVERSATION_KEY", "test-key")
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = ScrubbingTrackerStore(domain=domain, host=tracker_db)
+
+    def said(message: str, channel: str):
+        return [UserUttered(message, intent={"name": "health", "confidence": 1.0}, input_channel=channel),
+                ActionExecuted("action_answer"), BotUttered(f"answer to {message}"), ActionExecuted("action_listen")]
+
+    old_style = [  # the bare id, as every channel stored it before
+        ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+        *said("ik zoek een dokter", "telegram"), SlotSet("city", "brussels"),
+        *said("written by a stranger", "rest"), SlotSet("city", "mechelen"),
+        *said("en een advocaat", "telegram"),
+    ]
+    asyncio.run(store.save(DialogueStateTracker.from_events("123456789", old_style, domain.slots)))
+    asyncio.run(store.save(DialogueStateTracker.from_events("abc", [ActionExecuted("action_listen"), *said("hello", "socketio")], domain.slots)))
+
+    environment = {**os.environ, "INCLUBOT_TRACKER_STORE_URL": tracker_db,
+                   "INCLUBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.db'}"}
+    for run in range(2):  # again: nothing more moves
+        result = subprocess.run([str(BIN / "inclubot"), "db", "upgrade"], env=environment, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert ("moved under their channel's namespace" in result.stdout) == (run == 0), result.stdout
+
+    def user_texts(conversation_id):
+        tracker = asyncio.run(store.retrieve_full_tracker(conversation_id))
+        return [e.text for e in tracker.events if isinstance(e, UserUttered)] if tracker else None
+
+    assert user_texts("tg:123456789") == ["ik zoek een dokter", "en een advocaat"]
+    assert user_texts("rest:123456789") == ["written by a stranger"]
+    assert user_texts("web:abc") == ["hello"]
+    assert user_texts("123456789") is None and user_texts("rest:abc") is None
+    telegram = asyncio.run(store.retrieve_full_tracker("tg:123456789"))
+    assert any(isinstance(e, SessionStarted) for e in telegram.events)  # with what came before its first message
     store.engine.dispose()

@@ -42,10 +42,10 @@ def stores(empty_db, tmp_path, monkeypatch):
     tracker_url = empty_db if empty_db.startswith("postgresql") else f"sqlite:///{tmp_path / 'tracker.db'}"
     store = ScrubbingTrackerStore(domain=DOMAIN, host=tracker_url)
     conversations = {
-        "old": session(40, "mechelen", "nl", "ik zoek een dokter"),
-        "recent": session(2, "jelgava", "lv", "man vajag ārstu"),
+        "rest:old": session(40, "mechelen", "nl", "ik zoek een dokter"),
+        "web:recent": session(2, "jelgava", "lv", "man vajag ārstu"),
         # came back: a session 45 days ago, and one yesterday that carried its slots over
-        "returning": session(45, "brussels", "fr", "je cherche un médecin") + session(1, "brussels", "fr", "merci"),
+        "tg:returning": session(45, "brussels", "fr", "je cherche un médecin") + session(1, "brussels", "fr", "merci"),
     }
     for sender, events in conversations.items():
         asyncio.run(store.save(DialogueStateTracker.from_events(sender, events, DOMAIN.slots)))
@@ -98,10 +98,10 @@ def test_purge_deletes_what_is_older_than_the_period_and_keeps_the_rest(stores):
     assert "2 unanswered question(s)" in result.stdout
 
     tracker_url, knowledge_url = stores
-    assert conversation(tracker_url, "old") is None
-    recent = conversation(tracker_url, "recent")
+    assert conversation(tracker_url, "rest:old") is None
+    recent = conversation(tracker_url, "web:recent")
     assert recent.get_slot("city") == "jelgava" and recent.latest_message.text == "man vajag ārstu"
-    returning = conversation(tracker_url, "returning")
+    returning = conversation(tracker_url, "tg:returning")
     assert [e for e in returning.events if isinstance(e, SessionStarted)] and len(returning.events) == 9
     assert returning.get_slot("city") == "brussels" and returning.get_slot("language") == "fr"
     assert returning.latest_message.text == "merci"
@@ -113,33 +113,42 @@ def test_purge_deletes_what_is_older_than_the_period_and_keeps_the_rest(stores):
 
 
 def test_forget_deletes_one_conversation_with_all_its_sessions_and_nothing_else(stores):
-    result = privacy(stores, "forget", "returning")
+    # The same id on another channel is another person: nothing of theirs is deleted.
+    other_channel = privacy(stores, "forget", "rest:returning")
+    assert other_channel.returncode == 0 and "no conversation is stored under that id" in other_channel.stdout
+    result = privacy(stores, "forget", "tg:returning")
     assert result.returncode == 0, result.stderr
     assert "deleted 18 event(s)" in result.stdout  # both sessions, 45 days ago and yesterday
     tracker_url, _ = stores
-    assert conversation(tracker_url, "returning") is None
-    assert conversation(tracker_url, "recent").latest_message.text == "man vajag ārstu"
-    assert conversation(tracker_url, "old") is not None
+    assert conversation(tracker_url, "tg:returning") is None
+    assert conversation(tracker_url, "web:recent").latest_message.text == "man vajag ārstu"
+    assert conversation(tracker_url, "rest:old") is not None
 
-    again = privacy(stores, "forget", "returning")
+    again = privacy(stores, "forget", "tg:returning")
     assert again.returncode == 0 and "no conversation is stored under that id" in again.stdout
-    empty = privacy(stores, "forget", " ")
-    assert empty.returncode == 2 and "nothing was deleted: the conversation id is empty" in empty.stderr
-    assert "Traceback" not in empty.stderr
+
+
+@pytest.mark.parametrize("bare_id", ["returning", " ", "tg:", "telegram:returning"])
+def test_forget_needs_the_id_with_its_channel(stores, bare_id):
+    result = privacy(stores, "forget", bare_id)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.startswith("nothing was deleted: give the conversation id with its channel: tg:")
+    assert "Traceback" not in result.stderr
+    assert conversation(stores[0], "tg:returning") is not None
 
 
 def test_the_period_comes_from_the_environment_by_default(stores):
     result = purge(stores, INCLUBOT_RETENTION_DAYS="60")
     assert result.returncode == 0, result.stderr
     tracker_url, knowledge_url = stores
-    assert conversation(tracker_url, "old") is not None  # 40 days < 60
+    assert conversation(tracker_url, "rest:old") is not None  # 40 days < 60
     assert questions_left(knowledge_url)[0] == ["asked 31 days ago", "asked 5 days ago"]
 
 
 def test_the_default_period_is_30_days(stores):
     result = purge(stores)
     assert result.returncode == 0, result.stderr
-    assert conversation(stores[0], "old") is None
+    assert conversation(stores[0], "rest:old") is None
     assert questions_left(stores[1])[0] == ["asked 5 days ago"]
 
 
@@ -148,7 +157,7 @@ def test_a_wrong_period_is_explained_and_nothing_is_deleted(stores, args, env):
     result = purge(stores, *args, **env)
     assert result.returncode == 2
     assert result.stderr.startswith("nothing was deleted:") and "Traceback" not in result.stderr
-    assert conversation(stores[0], "old") is not None
+    assert conversation(stores[0], "rest:old") is not None
     assert len(questions_left(stores[1])[0]) == 3
 
 

@@ -16,6 +16,7 @@ import requests
 
 from actions.rendering import render_entry
 from bot import servers
+from bot.api_token import with_token
 from bot.channels.telegram_output import CallbackPayloads, inline_keyboard, split_text, utf16_length
 from bot.texts import language_name, text
 from conftest import PROJECT_ROOT, fresh_sqlite_url
@@ -141,7 +142,7 @@ class TelegramUser:
         return self.deliver(self.api.location_update(self.chat_id, latitude, longitude, self.language_code))
 
     def slot(self, name: str):
-        tracker = requests.get(f"{self.rasa_url}/conversations/{self.chat_id}/tracker", timeout=30).json()
+        tracker = requests.get(f"{self.rasa_url}/conversations/tg:{self.chat_id}/tracker", params=with_token(), timeout=30).json()
         return tracker["slots"].get(name)
 
 
@@ -274,6 +275,11 @@ def test_a_shared_location_lists_the_nearest_entries_with_distances(user):
     assert text("distance_from_you", "en", distance="50 m") in answer
     assert text("distance_from_you", "en", distance="1.5 km") in answer
     assert text("distance_from_you", "en", distance="3.1 km") in answer
+    # Issue 14.6: what is stored of the conversation holds none of them.
+    tracker = requests.get(f"{person.rasa_url}/conversations/tg:{person.chat_id}/tracker", params=with_token(), timeout=30).text
+    assert names[0] in tracker
+    for distance in ("50 m", "1.5 km", "3.1 km"):
+        assert distance not in tracker
 
 
 def test_a_location_without_coordinates_in_the_knowledge_base_says_so(user):
@@ -350,7 +356,7 @@ def test_a_forged_or_missing_secret_is_refused_and_nothing_is_processed(user, te
     assert telegram_api.deliver(update, secret=None).status_code == 403
     time.sleep(2)
     assert telegram_api.messages(person.chat_id) == []
-    tracker = requests.get(f"{telegram_server}/conversations/{person.chat_id}/tracker", timeout=30).json()
+    tracker = requests.get(f"{telegram_server}/conversations/tg:{person.chat_id}/tracker", params=with_token(), timeout=30).json()
     assert not [e for e in tracker["events"] if e["event"] == "user"]
     assert person.send("hello"), "the genuine update after them is answered"
 
@@ -362,7 +368,7 @@ def test_a_repeated_update_is_processed_once(user, telegram_api, telegram_server
     assert telegram_api.deliver(update).status_code == 200
     time.sleep(2.5)
     assert len(telegram_api.messages(person.chat_id)) == len(first)
-    tracker = requests.get(f"{telegram_server}/conversations/{person.chat_id}/tracker", timeout=30).json()
+    tracker = requests.get(f"{telegram_server}/conversations/tg:{person.chat_id}/tracker", params=with_token(), timeout=30).json()
     assert len([e for e in tracker["events"] if e["event"] == "user"]) == 1
 
 
@@ -457,11 +463,42 @@ def test_malformed_updates_are_ignored_with_a_log_line_and_the_channel_keeps_wor
     assert "malformed" in (logs / "rasa.log").read_text(errors="replace")
 
 
+def test_a_rest_sender_named_like_a_telegram_chat_cannot_read_or_change_it(user, telegram_api, telegram_server):
+    """Issue 14.1: the REST channel's sender "123456789" is not Telegram chat 123456789."""
+    person = user(language_code="nl")
+    person.send("/start brussels")
+    person.send("ik zoek een dokter")
+    assert person.slot("city") == "brussels" and person.slot("language") == "nl"
+
+    def rest(message: str, **metadata) -> str:
+        response = requests.post(f"{telegram_server}/webhooks/rest/webhook", timeout=60,
+                                 json={"sender": str(person.chat_id), "message": message, "metadata": metadata})
+        assert response.status_code == 200, response.text
+        assert all(m["recipient_id"] == str(person.chat_id) for m in response.json())
+        return "\n".join(m.get("text") or "" for m in response.json())
+
+    empty = rest("")  # answered from the conversation's language, had there been one
+    assert empty == text("input_empty", "en")
+    reply = rest("I need a doctor")  # the Telegram user's city is not known here: it is asked
+    assert text("ask_city", "en") in reply
+    assert text("services_intro", "en", category=text("category_health", "en"), city="Brussels") not in reply
+    rest("Mechelen", language="fr")
+    assert person.slot("city") == "brussels" and person.slot("language") == "nl"
+
+    # Rasa sending on its own through Telegram reaches Telegram conversations only.
+    before = len(telegram_api.messages(person.chat_id))
+    triggered = requests.post(f"{telegram_server}/conversations/rest:{person.chat_id}/trigger_intent",
+                              params=with_token({"output_channel": "telegram"}), json={"name": "greet"}, timeout=60)
+    assert triggered.status_code == 200, triggered.text
+    time.sleep(1.5)
+    assert len(telegram_api.messages(person.chat_id)) == before
+
+
 def test_rasa_can_send_through_the_channel_as_an_output_channel(user, telegram_api, telegram_server):
     person = user()
     answer = requests.post(
-        f"{telegram_server}/conversations/{person.chat_id}/trigger_intent?output_channel=telegram",
-        json={"name": "greet"}, timeout=60,
+        f"{telegram_server}/conversations/tg:{person.chat_id}/trigger_intent",
+        params=with_token({"output_channel": "telegram"}), json={"name": "greet"}, timeout=60,
     )
     assert answer.status_code == 200, answer.text
     assert texts(telegram_api.wait_for_messages(person.chat_id, 1)) == text("greet", "en")
@@ -472,7 +509,7 @@ def test_no_name_username_phone_or_token_is_stored_or_logged(user, telegram_api,
     person.send("/start brussels")
     person.send("I need a doctor")
     person.deliver(telegram_api.media_update(person.chat_id, "contact"))
-    tracker = requests.get(f"{telegram_server}/conversations/{person.chat_id}/tracker", timeout=30).text
+    tracker = requests.get(f"{telegram_server}/conversations/tg:{person.chat_id}/tracker", params=with_token(), timeout=30).text
     assert tracker.count(str(person.chat_id)) >= 1
     for log in (logs / "rasa.log", logs / "actions.log"):
         content = log.read_text(errors="replace")

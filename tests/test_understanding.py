@@ -10,6 +10,7 @@ import re
 import pytest
 import requests
 
+from bot.api_token import with_token
 from bot.texts import text
 from tests.conftest import buttons_of, dump
 
@@ -55,7 +56,7 @@ def test_danger_now_gets_112_first_in_every_language(chat, language):
 
 @pytest.mark.parametrize("language", sorted(DANGER))
 def test_parse_reports_the_danger_and_its_score(rasa_server, language):
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": DANGER[language]}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": DANGER[language]}, timeout=30).json()
     assert parsed["emergency"]["danger"] is True
     assert 0.0 <= parsed["emergency"]["score"] <= 1.0
 
@@ -72,7 +73,7 @@ def test_a_look_alike_gets_its_normal_answer(chat, language):
 
 
 def test_parse_reports_no_danger_for_an_idiom(rasa_server):
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": "this paperwork is killing me"}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": "this paperwork is killing me"}, timeout=30).json()
     assert parsed["emergency"]["danger"] is False
 
 
@@ -94,7 +95,7 @@ def test_the_question_beside_the_danger_is_still_answered(chat):
 
 def test_arabizi_is_recognised_and_answered_in_arabic(chat, rasa_server):
     question = "salam, ana badi et3allam fransawi, fi dourous?"
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": question}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": question}, timeout=30).json()
     assert parsed["language"]["code"] == "ar" and parsed["language"]["script"] == "latin"
     user = chat({"city": "brussels"})
     reply = user.say(question)
@@ -103,7 +104,7 @@ def test_arabizi_is_recognised_and_answered_in_arabic(chat, rasa_server):
 
 
 def test_native_script_has_no_script_mark(rasa_server):
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": "мне нужен врач"}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": "мне нужен врач"}, timeout=30).json()
     assert parsed["language"]["code"] == "ru" and "script" not in parsed["language"]
 
 
@@ -119,7 +120,7 @@ def test_a_message_with_two_needs_serves_both(chat):
 
 def test_personal_data_does_not_stop_the_bot_from_understanding(chat, rasa_server):
     message = "Hi, my name is Yusuf Haddad, phone 0470 12 34 56, I am looking for a dentist"
-    parsed = requests.post(f"{rasa_server}/model/parse", json={"text": message}, timeout=30).json()
+    parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": message}, timeout=30).json()
     assert parsed["intent"]["name"] == "health"
     messages = chat({"city": "mechelen", "language": "en"}).send(message)
     reply = "\n".join(m.get("text", "") for m in messages)

@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 import requests
@@ -26,8 +26,9 @@ from playwright.sync_api import expect
 from actions.answers import MAX_ENTRIES
 from actions.rendering import city_name, pick_text
 from bot import servers
+from bot.api_token import with_token
 from bot.texts import catalogue, text
-from conftest import ARTIFACTS, Chat, fresh_sqlite_url
+from conftest import ARTIFACTS, fresh_sqlite_url
 from knowledge import queries
 from knowledge.db import session_scope
 from knowledge.migrate import upgrade
@@ -188,8 +189,15 @@ def session_id_of(widget: WidgetPage, city: str) -> str:
     return widget.page.evaluate(f"JSON.parse(sessionStorage.getItem('inclubot:{city}')).sessionId")
 
 
-def user_texts_in_tracker(rasa_url: str, sender: str) -> List[str]:
-    events = Chat(rasa_url, sender=sender).tracker()["events"]
+def widget_tracker(rasa_url: str, session_id: str) -> Dict:
+    """The conversation of a widget session, as stored (its id: web:<session>)."""
+    response = requests.get(f"{rasa_url}/conversations/web:{session_id}/tracker", params=with_token(), timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def user_texts_in_tracker(rasa_url: str, session_id: str) -> List[str]:
+    events = widget_tracker(rasa_url, session_id)["events"]
     return [event.get("text") for event in events if event.get("event") == "user"]
 
 
@@ -286,7 +294,7 @@ def test_arabic_conversation_is_right_to_left_and_survives_a_reload(open_widget,
     widget.click_reply(text("category_registration", "ar"))
     assert_shows_answer(widget, *expected_answer(session_db, "schaerbeek", "registration", "ar"))
     assert user_texts_in_tracker(rasa_server, session_id)[:2] == ["أحتاج إلى طبيب", "/registration"]
-    tracker = Chat(rasa_server, sender=session_id).tracker()
+    tracker = widget_tracker(rasa_server, session_id)
     assert tracker["slots"]["city"] == "schaerbeek" and tracker["slots"]["language"] == "ar"
 
 
@@ -297,7 +305,7 @@ def test_language_picker_switches_the_bots_language(open_widget, web_app, rasa_s
     widget.wait_for_text(text("language_set", "tr"))
     widget.say("j'ai besoin d'un médecin")  # written in French, answered in the chosen language
     assert_shows_answer(widget, *expected_answer(session_db, "schaerbeek", "health", "tr"))
-    slots = Chat(rasa_server, sender=session_id_of(widget, "schaerbeek")).tracker()["slots"]
+    slots = widget_tracker(rasa_server, session_id_of(widget, "schaerbeek"))["slots"]
     assert slots["language"] == "tr" and slots["language_locked"] is True
 
     widget.pick_language("fa")

@@ -1,11 +1,16 @@
 """The REST channel (/webhooks/rest/webhook) with input checks and a reply on failure.
 
+Its conversations are `rest:<sender>` (bot/conversation_ids.py): a sender can never reach a
+Telegram or widget conversation. Only local clients may use it unless INCLUBOT_REST_CLIENTS
+says otherwise; a reverse proxy must not expose it (only the Telegram webhook and socket.io).
+
 Rasa's own REST channel answers 500 or an empty list to malformed bodies and says nothing
 when an action fails. This one answers 400 with a clear message for a malformed request,
 explains an empty or oversized message in the user's language, and tells the user the
 assistant is temporarily unavailable (with 112 for emergencies) instead of silence.
 """
 import logging
+import os
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -14,9 +19,25 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import conversation_ids
 from bot.channels import message_guard
+from knowledge.networks import address_in, parse_networks
 
 logger = logging.getLogger(__name__)
+
+# Headers a reverse proxy adds: a request carrying one was relayed from outside.
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+LOOPBACK = "127.0.0.0/8, ::1"
+
+
+def from_allowed_client(request: Request) -> bool:
+    """The REST channel is for local clients (tests, tools, another channel's bridge): by
+    default only direct connections from this machine, not relayed by a proxy. Other
+    clients: INCLUBOT_REST_CLIENTS, a list of addresses/networks (e.g. 10.0.0.0/8)."""
+    configured = os.environ.get("INCLUBOT_REST_CLIENTS", "").strip()
+    if not configured and any(header in request.headers for header in FORWARDING_HEADERS):
+        return False
+    return address_in(request.ip, parse_networks(configured or LOOPBACK, "INCLUBOT_REST_CLIENTS"))
 
 
 def _bad_request(message: str) -> HTTPResponse:
@@ -37,6 +58,8 @@ class RestInput(RasaRestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not from_allowed_client(request):
+                return response.json({"error": "the REST channel is not open to this client (INCLUBOT_REST_CLIENTS)"}, status=403)
             try:
                 body = request.json
             except Exception:
@@ -53,26 +76,28 @@ class RestInput(RasaRestInput):
                 return _bad_request("'metadata' must be an object, e.g. {\"city\": \"mechelen\", \"language\": \"fr\"}")
             metadata = message_guard.clean_metadata(body.get("metadata"))
             text = message_guard.clean_text(raw_text)
+            conversation = conversation_ids.rest(sender)
 
             problem_key = message_guard.problem_with(text)
             agent = request.app.ctx.agent
             if problem_key:
                 language = message_guard.reply_language(
-                    metadata, await message_guard.conversation_language(agent, sender)
+                    metadata, await message_guard.conversation_language(agent, conversation)
                 )
                 return response.json([{"recipient_id": sender, "text": message_guard.explain(problem_key, language)}])
 
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    UserMessage(text, collector, conversation, input_channel=self.name(), metadata=metadata)
                 )
             except Exception:
                 # No message text in the log: it may hold personal data.
                 logger.exception("handling a REST message failed")
             if not collector.messages:
-                reply = await message_guard.unavailable_reply(agent, sender, metadata)
+                reply = await message_guard.unavailable_reply(agent, conversation, metadata)
                 return response.json([{"recipient_id": sender, "text": reply}])
-            return response.json(collector.messages)
+            # The client is answered under the sender it gave.
+            return response.json([{**message, "recipient_id": sender} for message in collector.messages])
 
         return webhook

@@ -22,6 +22,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
+from bot import conversation_ids
 from bot.channels import message_guard
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ class CountingOutput(SocketIOOutput):
         super().__init__(*args, **kwargs)
         self.sent = 0
 
-    async def _send_message(self, socket_id: str, response: Any) -> None:
-        await super()._send_message(socket_id, response)
+    async def _send_message(self, recipient_id: str, response: Any) -> None:
+        # Rasa addresses the conversation (web:<session>); socket.io, its room (<session>).
+        await super()._send_message(conversation_ids.channel_id_of(recipient_id), response)
         self.sent += 1
 
 
@@ -67,11 +69,12 @@ class SocketIOInput(RasaSocketIOInput):
             if not isinstance(data, dict):
                 return {"ok": False, "error": "a message must be an object"}
             if self.session_persistence:
-                sender_id = valid_session_id(data)
-                if sender_id is None:
+                session_id = valid_session_id(data)
+                if session_id is None:
                     return {"ok": False, "error": "session_id missing or invalid: send session_request first"}
             else:
-                sender_id = sid
+                session_id = sid
+            sender_id = conversation_ids.widget(session_id)
             output = CountingOutput(sio, self.bot_message_evt)
             raw_text = data.get("message")
             metadata = message_guard.clean_metadata(data.get(self.metadata_key))

@@ -17,7 +17,7 @@ the deep link's city as an entity (an explicit choice, so it replaces the conver
 language_code travels as metadata.language_hint, a shared location as metadata.location
 (rounded to ~100 m) with the category the user asked last. /city, photos and other media,
 and a location before any question are answered here, in the conversation's language.
-Only the chat id is kept (as the sender id): names, usernames and phone numbers are neither
+Only the chat id is kept (as the conversation id `tg:<chat id>`): names, usernames and phone numbers are neither
 passed on nor logged.
 """
 import asyncio
@@ -37,6 +37,7 @@ from telegram.error import TelegramError
 
 from actions.conversation import known_cities
 from actions.rendering import city_buttons, theme_buttons
+from bot import conversation_ids
 from bot.channels import message_guard
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
 from bot.channels.telegram_output import CallbackPayloads, TelegramOutput
@@ -363,14 +364,14 @@ class TelegramInput(InputChannel):
         self._in_background(self.output.typing(chat))
         collector = CollectingOutputChannel()
         try:
-            await on_new_message(UserMessage(message, collector, chat, input_channel=self.name(), metadata=metadata))
+            await on_new_message(UserMessage(message, collector, conversation_ids.telegram(chat), input_channel=self.name(), metadata=metadata))
         except Exception as error:  # noqa: BLE001 - the user gets an answer whatever broke
             logger.error("the assistant could not handle a Telegram message: %s", type(error).__name__)
             logger.debug("details", exc_info=True)
             collector.messages = []
         if not collector.messages:
             logger.warning("the assistant gave no reply to a Telegram message; saying so")
-            reply = await message_guard.unavailable_reply(agent, chat, {"language_hint": hint} if hint else {})
+            reply = await message_guard.unavailable_reply(agent, conversation_ids.telegram(chat), {"language_hint": hint} if hint else {})
             await self.output.send_text_message(chat, reply)
             return
         for reply in collector.messages:
@@ -383,7 +384,7 @@ class TelegramInput(InputChannel):
     async def language(agent, chat: str, hint: Optional[str]) -> str:
         """The conversation's language, else Telegram's hint, else English."""
         metadata = {"language_hint": hint} if hint else {}
-        return message_guard.reply_language(metadata, await message_guard.conversation_language(agent, chat))
+        return message_guard.reply_language(metadata, await message_guard.conversation_language(agent, conversation_ids.telegram(chat)))
 
     async def last_category(self, agent, chat: str) -> Optional[str]:
         tracker = await self.tracker(agent, chat)
@@ -397,7 +398,7 @@ class TelegramInput(InputChannel):
     @staticmethod
     async def tracker(agent, chat: str):
         try:
-            return await agent.tracker_store.retrieve(chat)
+            return await agent.tracker_store.retrieve(conversation_ids.telegram(chat))
         except Exception as error:  # noqa: BLE001 - fall back to defaults, still answer
             logger.warning("conversation state unavailable: %s", type(error).__name__)
             return None

@@ -12,6 +12,7 @@ from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction
 
+from bot import conversation_ids
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,18 @@ def inline_keyboard(buttons: List[Dict[str, Any]], payloads: CallbackPayloads) -
     return InlineKeyboardMarkup([keys[i:i + per_row] for i in range(0, len(keys), per_row)])
 
 
+def telegram_chat_id(recipient_id: str) -> Optional[int]:
+    """The chat a recipient id names; None for another channel's conversation (a REST
+    sender `rest:123` is never Telegram chat 123)."""
+    namespace, chat_id = conversation_ids.split(recipient_id)
+    if namespace not in (None, conversation_ids.TELEGRAM) or not chat_id.lstrip("-").isdigit():
+        return None
+    return int(chat_id)
+
+
 class TelegramOutput(OutputChannel):
-    """Sends Rasa's bot messages to a Telegram chat (the recipient id is the chat id)."""
+    """Sends Rasa's bot messages to a Telegram chat (the recipient: the chat id, or the
+    conversation id `tg:<chat id>` when Rasa sends on its own, e.g. a triggered intent)."""
 
     def __init__(self, bot: Bot, payloads: CallbackPayloads, retry: RetryPolicy):
         self.bot = bot
@@ -115,9 +126,10 @@ class TelegramOutput(OutputChannel):
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         logger.warning("a custom message is not shown on Telegram (the assistant sends none)")
 
-    async def _send(self, chat_id: str, text: Optional[str], buttons: List[Dict[str, Any]]) -> None:
-        if not str(chat_id).lstrip("-").isdigit():
-            logger.warning("not a Telegram chat id; reply not sent")
+    async def _send(self, recipient_id: str, text: Optional[str], buttons: List[Dict[str, Any]]) -> None:
+        chat_id = telegram_chat_id(recipient_id)
+        if chat_id is None:
+            logger.warning("not a Telegram conversation; reply not sent")
             return
         keyboard = inline_keyboard(buttons or [], self.payloads)
         pieces = split_text(text or "") or (["⬇️"] if keyboard else [])

@@ -3,17 +3,19 @@
 `init_admin(app)` adds it to the project's web app (web/app.py). Staff log in with an
 account made by `inclubot staff create-coordinator` (the first) or by a coordinator.
 """
+import re
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, abort, render_template, request
+from flask import Blueprint, Flask, abort, render_template, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from knowledge.admin import sessions
+from knowledge.admin import content_policy, sessions
 from knowledge.admin.audit_view import AuditView
+from knowledge.admin.client_address import trusted_proxies
 from knowledge.admin.database import init_database
 from knowledge.admin.entry_view import EntryView
 from knowledge.admin.home_view import HomeView
@@ -24,8 +26,16 @@ from knowledge.admin.staff_view import StaffView
 
 URL = "/admin"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+RETURN_ADDRESS_FIELDS = ("url", "next")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_REQUEST_BYTES = 1024 * 1024  # the largest form is an entry in 12 languages: a few kB
+# Longer addresses are refused: redirects (to the log-in page, "next=…") would carry them
+# in a header no browser accepts.
+MAX_URL_CHARS = 8 * 1024
 ERROR_TEXTS = {
     400: "This request cannot be used (it has characters no form can send). Go back and try again.",
+    413: "This form is too large to be sent (more than 1 MB). Shorten what you wrote and try again.",
+    414: "This address is too long. Go back and try again.",
     401: "Please log in first.",
     403: "Your account does not give access to this page or entry.",
     404: "There is no such page.",
@@ -41,9 +51,13 @@ class AdminState:
 
 def init_admin(app: Flask) -> Admin:
     app.secret_key = app.secret_key or load_secret_key()
+    trusted_proxies()  # a wrong INCLUBOT_TRUSTED_PROXIES stops the start with a message
     sessions.configure(app)
     # CSRF is checked for every change under /admin (below), not for the rest of the app.
     app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)  # lives as long as the session
+    # Bodies beyond this are refused with 413 before anything reads them (a 50 MB
+    # "password" was hashed).
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     csrf = CSRFProtect(app)
     db = init_database(app)
     app.extensions["staff_admin"] = AdminState(db=db, limiter=LoginLimiter())
@@ -53,31 +67,45 @@ def init_admin(app: Flask) -> Admin:
     admin = Admin(
         app, name="IncluBot staff", url=URL, index_view=HomeView(url=URL, name="Home"),
         theme=Bootstrap4Theme(base_template="staff_admin/master.html"),
+        csp_nonce_generator=content_policy.nonce,
     )
-    admin.add_view(EntryView(db))
+    entries = EntryView(db)
+    admin.add_view(entries)
     admin.add_view(StaffView(db))
     admin.add_view(AuditView(db))
     admin.add_view(QuestionsView(name="Questions over time", endpoint="questions", url="questions", category=CATEGORY))
     admin.add_view(UnansweredView(name="Unanswered questions", endpoint="unanswered", url="unanswered", category=CATEGORY))
     admin.add_view(StaleView(name="Not verified for 6 months", endpoint="stale", url="stale", category=CATEGORY))
 
+    script_hashes = content_policy.handler_hashes(name for name, _ in entries._actions)  # the list actions
+
     @app.before_request
     def refuse_forged_or_malformed_requests():
         if not _is_admin_path():
             return
+        if len(request.full_path) > MAX_URL_CHARS:
+            abort(414)
         if request.method not in SAFE_METHODS:
             csrf.protect()
         # No browser sends NUL; databases refuse it (PostgreSQL with an error, not a message).
         for source in (request.args, request.form):
             if any("\x00" in key + "".join(values) for key, values in source.lists()):
                 abort(400)
+        # A return address ("url" after a list action or a deletion, "next" after log-in)
+        # goes into a Location header: a line break there cannot be sent (and was a 500).
+        if any(_CONTROL.search(request.values.get(name, "")) for name in RETURN_ADDRESS_FIELDS):
+            abort(400)
 
     @app.after_request
     def admin_headers(response):
         if _is_admin_path():
+            if len(response.headers.get("Location", "")) > MAX_URL_CHARS:
+                # a return address sent in a form ("url", "next"): too long to be one of ours
+                response.headers["Location"] = url_for("admin.index")
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault("Content-Security-Policy", content_policy.policy(script_hashes))
             if not request.path.startswith(f"{URL}/static/"):
                 response.headers.setdefault("Cache-Control", "no-store")  # pages of a logged-in user
         return response

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from knowledge import passwords, staff as accounts
 from knowledge.admin import service_stats
+from knowledge.admin.client_address import client_address
 from knowledge.admin.database import db_session
+from knowledge.admin.login_audit import audit_login
 from knowledge.admin.permissions import cities_of, is_coordinator
 from knowledge.admin.sessions import current_staff, log_in, log_out
 from knowledge.models import Entry, UnansweredQuestion
@@ -55,29 +57,34 @@ class HomeView(AdminIndexView):
             return self.render("staff_admin/login.html", next=request.args.get("next", ""))
         username = accounts.normalise_username(request.form.get("username", ""))
         password = request.form.get("password", "")
-        address = request.remote_addr or "?"
+        address = client_address()
         limiter = current_app.extensions["staff_admin"].limiter
-        wait = limiter.wait_seconds(username, address)
+        session = db_session()
+        wait = limiter.begin(username, address)  # counted before the password is checked
         if wait is not None:
+            audit_login(session, "login-refused", username, address)
             minutes = max(1, math.ceil(wait / 60))
             message = f"Too many failed log-ins. Wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
             return self.render("staff_admin/login.html", error=message, next=request.form.get("next", "")), 429
-        session = db_session()
         user = accounts.authenticate(session, username, password) if username and password else None
         if user is None:
             if not username or not password:
                 passwords.burn_time(password)
-            limiter.failed(username, address)
+            session.rollback()
+            audit_login(session, "login-failed", username, address)
             log.info("failed admin log-in")  # no username: it may be someone's name
             message = "Wrong username or password (or the account is closed)."
             return self.render("staff_admin/login.html", error=message, next=request.form.get("next", "")), 401
-        session.commit()  # a hash upgraded to today's parameters
-        limiter.succeeded(username)
+        limiter.succeeded(username, address)
+        audit_login(session, "login", username, address)  # committed with an upgraded hash
         log_in(user)
         return redirect(_safe_next(request.form.get("next", "")))
 
     @expose("/logout/", methods=("POST",))
     def logout_view(self):
+        staff = current_staff()
+        if staff is not None:
+            audit_login(db_session(), "logout", staff.username, client_address())
         log_out()
         flash("You are logged out.", "info")
         return redirect(url_for(".login_view"))

@@ -1,20 +1,20 @@
 """Who is logged in: a signed session cookie, checked against the database on every request.
 
 A session ends after INCLUBOT_ADMIN_IDLE_MINUTES without a request (default 30), after
-INCLUBOT_ADMIN_SESSION_HOURS in any case (default 10), when the account is deactivated,
-and when its password changes.
+INCLUBOT_ADMIN_SESSION_HOURS in any case (default 10), and when the account's session
+generation moves on: at log-out (every session of the account, so a copied cookie is
+worthless), a password change, deactivation (knowledge/staff.py end_sessions).
 """
-import hashlib
-import hmac
 import os
 import time
 from datetime import timedelta
 from typing import Optional
 
-from flask import Flask, current_app, g, session
+from flask import Flask, g, session
 
 from knowledge.admin.database import db_session
 from knowledge.models import StaffUser
+from knowledge.staff import end_sessions
 
 SESSION_KEY = "staff"
 
@@ -41,11 +41,16 @@ def log_in(user: StaffUser) -> None:
     session.clear()
     session.permanent = True
     now = time.time()
-    session[SESSION_KEY] = {"id": user.id, "key": _password_fingerprint(user), "since": now, "seen": now}
+    session[SESSION_KEY] = {"id": user.id, "generation": user.session_generation, "since": now, "seen": now}
     g.staff = user
 
 
 def log_out() -> None:
+    """Ends every session of the logged-in account (committed), and this browser's."""
+    user = current_staff()
+    if user is not None:
+        end_sessions(user)
+        db_session().commit()
     session.clear()
     g.staff = None
 
@@ -66,15 +71,10 @@ def _staff_of_session() -> Optional[StaffUser]:
         session.clear()
         return None
     user = db_session().get(StaffUser, state.get("id"))
-    if user is None or not user.active or not hmac.compare_digest(state.get("key", ""), _password_fingerprint(user)):
+    if user is None or not user.active or state.get("generation") != user.session_generation:
         session.clear()
         return None
     state["seen"] = now
     session.modified = True
     return user
 
-
-def _password_fingerprint(user: StaffUser) -> str:
-    """Changes with the password, so that changing it ends the sessions opened before."""
-    key = current_app.secret_key.encode()
-    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()[:32]

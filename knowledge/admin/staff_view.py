@@ -1,6 +1,6 @@
 """Coordinators manage staff accounts here: create editors and coordinators, change a
-role or city, reset a password, deactivate (accounts are never deleted: the audit log
-names them)."""
+role or city, reset a password, deactivate, delete (the audit log then names the account
+by a pseudonym: knowledge/staff.py delete_account)."""
 import logging
 
 from flask import flash
@@ -36,7 +36,7 @@ def _city_choices():
 
 class StaffView(StaffModelView):
     coordinators_only = True
-    can_delete = False
+    can_delete = True
     can_view_details = False
     column_list = ("username", "role", "city_id", "active", "created_at")
     column_labels = {"city_id": "City", "created_at": "Created"}
@@ -86,6 +86,22 @@ class StaffView(StaffModelView):
         if saved and model.id == me.id and model.active:
             log_in(model)  # a new own password ends the session: open a new one
         return saved
+
+    def delete_model(self, model) -> bool:
+        try:
+            name = accounts.delete_account(db_session(), model, actor=current_staff().username)
+            db_session().commit()
+        except accounts.StaffError as error:
+            db_session().rollback()
+            flash(f"The account was not deleted: {error}.", "error")
+            return False
+        except SQLAlchemyError:
+            db_session().rollback()
+            log.exception("deleting a staff account failed")
+            flash("The account could not be deleted; nothing was changed. Try again.", "error")
+            return False
+        flash(f"The account is deleted; the audit log now calls it \"{name}\".", "success")
+        return True
 
     def _save(self, change, form) -> bool:
         try:
