@@ -1,6 +1,13 @@
-"""Input checks for the Rasa HTTP API's /model/parse: a malformed body gets a 400 that says
-what is wrong, where Rasa 3.6 answers 500 (a body that is not a JSON object, "text" that is
-not a string, invalid UTF-8 or lone surrogates, JSON nested too deep to parse).
+"""The Rasa HTTP API's /model/parse: input checks, and local clients answered without the token.
+
+A malformed body gets a 400 that says what is wrong, where Rasa 3.6 answers 500 (a body that
+is not a JSON object, "text" that is not a string, invalid UTF-8 or lone surrogates, JSON
+nested too deep to parse).
+
+The HTTP API needs its token (bot/api_token.py), but /model/parse reads no conversation and
+changes nothing: a local client, by the REST channel's rule (on this machine, not relayed by
+a proxy, or in INCLUBOT_REST_CLIENTS), is answered without it, as the design promises
+("/model/parse works locally"). Every other endpoint, and any other client, needs the token.
 
 Rasa offers no hook into its HTTP app other than input channels, so this is one: a channel
 without routes (credentials.yml names it) whose blueprint registers a request middleware
@@ -14,6 +21,8 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels.rest import from_allowed_client
 
 PARSE_PATH = "/model/parse"
 
@@ -43,12 +52,20 @@ def parse_body_problem(body: bytes) -> Optional[str]:
     return None
 
 
-async def reject_malformed_parse_request(request: Request) -> Optional[HTTPResponse]:
+async def check_parse_request(request: Request) -> Optional[HTTPResponse]:
     if request.method != "POST" or request.path.rstrip("/") != PARSE_PATH:
         return None
     problem = parse_body_problem(request.body)
-    if problem is None:
-        return None
+    if problem is not None:
+        return _bad_request(problem)
+    agent = request.app.ctx.agent
+    if "token" in request.get_args(keep_blank_values=True) or not from_allowed_client(request) or not request.body or not agent.is_ready():
+        return None  # Rasa's own handler: the token checked, or its own error
+    # As Rasa's handler answers (its default emulator passes the parse through).
+    return response.json(await agent.parse_message(request.json["text"]))
+
+
+def _bad_request(problem: str) -> HTTPResponse:
     # The same shape as Rasa's own error responses.
     return response.json(
         {
@@ -73,6 +90,6 @@ class HttpApiGuard(InputChannel):
 
         @guard.listener("before_server_start")
         async def install(app, _loop) -> None:
-            app.register_middleware(reject_malformed_parse_request, "request")
+            app.register_middleware(check_parse_request, "request")
 
         return guard

@@ -29,7 +29,8 @@ def command_lines():
 def test_the_http_api_refuses_requests_without_the_token(rasa_server):
     """Issue 14.4: any local process could read trackers, inject events, replace the model."""
     for params in ({}, {"token": "wrong"}, {"token": ""}):
-        assert requests.post(f"{rasa_server}/model/parse", params=params, json={"text": "hello"}, timeout=30).status_code == 401
+        if params:
+            assert requests.post(f"{rasa_server}/model/parse", params=params, json={"text": "hello"}, timeout=30).status_code == 401
         assert requests.get(f"{rasa_server}/conversations/rest:someone/tracker", params=params, timeout=30).status_code == 401
         event = {"event": "slot", "name": "city", "value": "mechelen"}
         assert requests.post(f"{rasa_server}/conversations/rest:someone/tracker/events", params=params,
@@ -38,6 +39,19 @@ def test_the_http_api_refuses_requests_without_the_token(rasa_server):
                             timeout=30).status_code == 401
     parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": "I need a doctor"}, timeout=30)
     assert parsed.status_code == 200 and parsed.json()["intent"]["name"] == "health"
+
+
+def test_parse_answers_a_local_client_without_the_token_and_a_relayed_one_only_with_it(rasa_server):
+    """/model/parse reads no conversation and changes nothing: it works locally (DESIGN.md)."""
+    local = requests.post(f"{rasa_server}/model/parse", json={"text": "ana bade doktor"}, timeout=30)
+    assert local.status_code == 200
+    assert local.json()["intent"]["name"] == "health" and local.json()["language"]["script"] == "latin"
+    relayed = requests.post(f"{rasa_server}/model/parse", json={"text": "hello"}, headers={"X-Forwarded-For": "203.0.113.5"}, timeout=30)
+    assert relayed.status_code == 401
+    relayed = requests.post(f"{rasa_server}/model/parse", json={"text": "hello"}, headers={"X-Forwarded-For": "203.0.113.5"},
+                            params=with_token(), timeout=30)
+    assert relayed.status_code == 200
+    assert requests.post(f"{rasa_server}/model/parse", data=b"[1]", timeout=30).status_code == 400
 
 
 def test_the_token_is_made_at_first_start_and_appears_on_no_command_line_nor_log(rasa_server, server_logs):
