@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from knowledge import csv_entries
 from knowledge.changes import entry_as_dict, json_default, save_into
 from knowledge.document import CityRecord, KbDocument, KbDocumentError, parse_document
-from knowledge.models import City, Entry
+from knowledge.models import IMPORTED, City, Entry
 from knowledge.taxonomy import load_taxonomy
+from knowledge.translation_drafts import add_drafts
 
 EXPORT_FORMAT = "inclubot-kb/1"
 DEMO_DIR = Path(__file__).with_name("cities")
@@ -51,7 +52,7 @@ def import_document(session: Session, document: KbDocument, actor: str) -> Impor
     session.flush()
     existing = _load_entries(session, [record.id for record in document.entries])
     for record in document.entries:
-        saved = save_into(session, existing.get(record.id), record, actor, "import-create", "import-update")
+        saved = save_into(session, existing.get(record.id), record, actor, "import-create", "import-update", IMPORTED)
         if saved.created:
             summary.created.append(record.id)
         elif saved.changed:
@@ -126,8 +127,9 @@ def _database_problems(session: Session, document: KbDocument, check_cities: boo
 
 
 def load_demo(session: Session, actor: str = "demo-loader") -> ImportSummary:
-    """Load every city file of knowledge/cities/ (validated first, all or nothing)."""
-    documents = [parse_document(p.read_bytes(), str(p)) for p in sorted(DEMO_DIR.glob("*.yml"))]
+    """Load every city file of knowledge/cities/ with its draft translations from
+    knowledge/translations/ (validated first, all or nothing)."""
+    documents = [add_drafts(parse_document(p.read_bytes(), str(p))) for p in sorted(DEMO_DIR.glob("*.yml"))]
     total = ImportSummary()
     for document in documents:
         part = import_document(session, document, actor)
