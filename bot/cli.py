@@ -7,6 +7,7 @@
   inclubot kb load-demo [--if-empty] load knowledge/cities/*.yml
   inclubot kb import FILE [--dry-run] [--format yaml|json|csv]
   inclubot kb export [--format json|yaml|csv] [--output FILE] [--city ID]
+  inclubot kb coverage [--city ID]   texts per city and language: translated / unreviewed / outdated / missing
   inclubot staff create-coordinator USERNAME [--password-stdin]
   inclubot staff set-password USERNAME [--password-stdin]
   inclubot privacy purge [--older-than-days N]   delete conversations and unanswered
@@ -50,6 +51,8 @@ def main(argv=None) -> int:
     exporter.add_argument("--format", choices=("json", "yaml", "csv"), default="json")
     exporter.add_argument("--output", help="write to this file instead of printing (CSV gets a BOM for spreadsheets)")
     exporter.add_argument("--city", help="only this city (an id from knowledge/taxonomy.yml)")
+    covered = kb.add_parser("coverage", help="texts per city and language: translated, unreviewed, outdated, missing")
+    covered.add_argument("--city", help="only this city (an id from knowledge/taxonomy.yml)")
     staff = commands.add_parser("staff", help="staff accounts of the admin").add_subparsers(dest="staff_command", required=True)
     for name, what in (("create-coordinator", "create a coordinator account"), ("set-password", "set an account's password")):
         command = staff.add_parser(name, help=what)
@@ -81,7 +84,8 @@ def main(argv=None) -> int:
         from bot import staff_commands
 
         return staff_commands.run(args)
-    return {"load-demo": kb_load_demo, "import": kb_import, "export": kb_export}[args.kb_command](args)
+    commands_of_kb = {"load-demo": kb_load_demo, "import": kb_import, "export": kb_export, "coverage": kb_coverage}
+    return commands_of_kb[args.kb_command](args)
 
 
 def serve(name: str) -> int:
@@ -180,13 +184,32 @@ def kb_import(args) -> int:
     return 0
 
 
+def _unknown_city(city) -> bool:
+    from knowledge.taxonomy import load_taxonomy
+
+    if city is not None and city not in load_taxonomy().cities:
+        print(f"unknown city {city!r}; cities: {', '.join(load_taxonomy().cities)}", file=sys.stderr)
+        return True
+    return False
+
+
+def kb_coverage(args) -> int:
+    from knowledge.coverage import coverage, coverage_table
+    from knowledge.db import session_scope
+
+    if _unknown_city(args.city):
+        return 2
+    with session_scope() as session:
+        table = coverage_table(coverage(session, args.city))
+    print(table)
+    return 0
+
+
 def kb_export(args) -> int:
     from knowledge.db import session_scope
-    from knowledge.taxonomy import load_taxonomy
     from knowledge.transfer import export_text
 
-    if args.city is not None and args.city not in load_taxonomy().cities:
-        print(f"unknown city {args.city!r}; cities: {', '.join(load_taxonomy().cities)}", file=sys.stderr)
+    if _unknown_city(args.city):
         return 2
     with session_scope() as session:
         text = export_text(session, args.format, args.city)

@@ -329,7 +329,7 @@ def _validate_entry(
 
     name = _texts(node, "name", problem, required=True)
     description = _texts(node, "description", problem, required=False)
-    text_status = _text_status(node, set(name) | set(description), problem)
+    text_status = _text_status(node, problem)
 
     def optional_text(key: str, pattern: Optional[re.Pattern], hint: str, max_length: int = None) -> Optional[str]:
         value = node.get(key)
@@ -429,8 +429,11 @@ def _texts(node: dict, key: str, problem, required: bool) -> Dict[str, str]:
     return texts
 
 
-def _text_status(node: dict, languages_with_text: set, problem) -> Dict[str, TextStatus]:
-    """text_status: {language: {status, translated_from, source_fingerprint, reviewed_by, reviewed_on}}."""
+def _text_status(node: dict, problem) -> Dict[str, TextStatus]:
+    """text_status: {language: {status, translated_from, source_fingerprint, reviewed_by, reviewed_on}}.
+
+    Whether the entry has a text in that language is checked on import (knowledge/transfer.py):
+    a spreadsheet may mark a text reviewed without carrying the text itself."""
     value = node.get("text_status")
     if value is None:
         return {}
@@ -441,8 +444,8 @@ def _text_status(node: dict, languages_with_text: set, problem) -> Dict[str, Tex
     found = {}
     for language, fields in value.items():
         where = f"text_status.{language}"
-        if language not in languages_with_text:
-            problem("text_status", f"{where}: the entry has no text in {language!r}")
+        if language not in languages:
+            problem("text_status", f"{where}: unknown language {language!r}; languages: {', '.join(languages)}")
             continue
         if not isinstance(fields, dict):
             problem("text_status", f"{where} must be a mapping like {{status: draft, translated_from: en}}")

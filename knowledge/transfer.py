@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from knowledge import csv_entries
 from knowledge.changes import entry_as_dict, json_default, save_into
 from knowledge.document import CityRecord, KbDocument, KbDocumentError, parse_document
-from knowledge.models import IMPORTED, City, Entry
+from knowledge.models import IMPORTED, City, Entry, EntryText
 from knowledge.taxonomy import load_taxonomy
 from knowledge.translation_drafts import add_drafts
 
@@ -118,12 +118,24 @@ def _database_problems(session: Session, document: KbDocument, check_cities: boo
                 f"{where}: entry {record.id}: this id belongs to an entry of {existing[record.id]}, "
                 f"not {record.city} (entries cannot move between cities: give it a new id)"
             )
+        for language in sorted(set(record.text_status) - _languages_with_text(session, record)):
+            errors.append(f"{where}: entry {record.id}: text_status.{language}: the entry has no text in {language!r}")
         if check_cities and record.city not in cities_in_document and record.city not in cities_in_database:
             errors.append(
                 f"{where}: entry {record.id}: city {record.city} is not set up in this database yet "
                 f"(import its city file first, e.g. knowledge/cities/{record.city}.yml)"
             )
     return errors
+
+
+def _languages_with_text(session: Session, record) -> set:
+    """The languages the entry will have a text in once the record is applied: the record's,
+    and, for a spreadsheet without that language's columns, those it has already."""
+    languages = set(record.name) | set(record.description)
+    if record.only is not None:
+        kept = select(EntryText.language).where(EntryText.entry_id == record.id)
+        languages |= {code for code in session.execute(kept).scalars() if f"name.{code}" not in record.only}
+    return languages
 
 
 def load_demo(session: Session, actor: str = "demo-loader") -> ImportSummary:
