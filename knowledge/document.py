@@ -6,7 +6,7 @@ A document is either one city file (knowledge/cities/FORMAT.md) or an export
 """
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -457,12 +457,14 @@ def _text_status(node: dict, problem) -> Dict[str, TextStatus]:
         fingerprint, reviewer, reviewed_on = fields.get("source_fingerprint"), fields.get("reviewed_by"), fields.get("reviewed_on")
         if status not in TEXT_STATUSES:
             problem("text_status", f"{where}: status {status!r} is not one of {', '.join(TEXT_STATUSES)}")
-        if source is not None and (source not in languages or source == language):
+        if source is not None and (not isinstance(source, str) or source not in languages or source == language):
             problem("text_status", f"{where}: translated_from {source!r} must be another language code, or empty for an original")
         if fingerprint is not None and not (isinstance(fingerprint, str) and FINGERPRINT.match(fingerprint)):
             problem("text_status", f"{where}: source_fingerprint {fingerprint!r} is not a fingerprint (hexadecimal, as exported)")
         if reviewer is not None and not (isinstance(reviewer, str) and 0 < len(reviewer) <= 120 and "\x00" not in reviewer):
             problem("text_status", f"{where}: reviewed_by must be a name of up to 120 characters")
+        if isinstance(reviewed_on, datetime):  # YAML reads "2026-03-31 10:00" as a time
+            reviewed_on = reviewed_on.date()
         if isinstance(reviewed_on, str):
             try:
                 reviewed_on = date.fromisoformat(reviewed_on)
