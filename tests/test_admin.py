@@ -479,8 +479,15 @@ def test_invalid_values_are_explained_and_nothing_is_saved(site):
 
 
 def test_a_full_edit_saves_every_field_and_shows_missing_translations(site):
-    page = site.people["editor_a"].get(f"entry/edit/?id={ENTRY['A']}").text
-    assert "Missing translations (9)" in page and "Name (العربية) - missing" in page
+    # The demo entries are in all 12 languages (some as drafts): a new entry, in English only.
+    entry_id = f"{CITY['A']}-full-edit-{uuid.uuid4().hex[:6]}"
+    created = site.people["editor_a"].post("entry/new/", {
+        "id": entry_id, "city": CITY["A"], "category": "registration", "name_en": "Population service",
+        "active": "y", "priority": "0",
+    })
+    assert created.status_code == 302, created.text[-2000:]
+    page = site.people["editor_a"].get(f"entry/edit/?id={entry_id}").text
+    assert "Missing translations (11)" in page and "Name (العربية) - missing" in page
     fields = form_fields(page)
     fields.update(
         name_ar="بلدية سخاربيك", description_ar="سجّل عنوانك هنا.", address="Place Colignon, 1030 Schaerbeek",
@@ -488,18 +495,39 @@ def test_a_full_edit_saves_every_field_and_shows_missing_translations(site):
         hours_mon="08:30-12:30, 13:30-16:00", hours_sat="closed", languages_spoken="fr, nl, en",
         source="Phoned the desk", verified_today="y",
     )
-    response = site.people["editor_a"].post(f"entry/edit/?id={ENTRY['A']}", fields)
+    response = site.people["editor_a"].post(f"entry/edit/?id={entry_id}", fields)
     assert response.status_code == 302, response.text[-2000:]
-    entry = entry_of(site.db, ENTRY["A"])
+    entry = entry_of(site.db, entry_id)
     assert entry.texts_by_language()["ar"].name == "بلدية سخاربيك"
+    assert entry.texts_by_language()["ar"].status == "staff"  # written by staff, not a draft
     assert (entry.latitude, entry.longitude) == (50.8676, 4.3773)
     assert entry.opening_hours == {"mon": ["08:30-12:30", "13:30-16:00"], "sat": []}
     assert entry.languages_spoken == ["fr", "nl", "en"] and entry.verified_on == date.today()
-    audit = last_audit(site.db, entry_id=ENTRY["A"])
+    audit = last_audit(site.db, entry_id=entry_id)
     assert audit.actor == "editor-a@city.example" and audit.action == "update"
     assert {"name", "description", "address", "latitude", "opening_hours", "verified_on"} <= set(audit.changes)
-    again = site.people["editor_a"].get(f"entry/edit/?id={ENTRY['A']}").text
-    assert "Missing translations (8)" in again and "Name (العربية) - missing" not in again
+    again = site.people["editor_a"].get(f"entry/edit/?id={entry_id}").text
+    assert "Missing translations (10)" in again and "Name (العربية) - missing" not in again
+
+
+def test_a_source_text_changed_in_the_admin_outdates_its_translations(site):
+    """The English text of a demo entry changes: its draft translations show as outdated
+    (`inclubot kb coverage`), still there; a save that changes no text changes no status."""
+    def coverage_of_farsi() -> str:
+        result = inclubot(site.db, "kb", "coverage", "--city", CITY["B"])
+        assert result.returncode == 0, result.stderr
+        return next(line for line in result.stdout.splitlines() if line.split()[:2] == [CITY["B"], "fa"])
+
+    before = coverage_of_farsi().split()
+    fields = edit_page_fields(site, ENTRY["B"])
+    assert site.people["editor_b"].post(f"entry/edit/?id={ENTRY['B']}", fields).status_code == 302
+    assert coverage_of_farsi().split() == before  # saved as it was: nothing outdated
+    fields["description_en"] += " Bring an identity document."
+    assert site.people["editor_b"].post(f"entry/edit/?id={ENTRY['B']}", fields).status_code == 302
+    translated, unreviewed, outdated, missing = map(int, coverage_of_farsi().split()[2:])
+    assert (unreviewed, outdated, missing) == (int(before[3]) - 1, int(before[4]) + 1, 0)
+    texts = entry_of(site.db, ENTRY["B"]).texts_by_language()
+    assert texts["en"].status == "staff" and texts["fa"].status == "draft" and texts["fa"].name
 
 
 # --- what staff need to improve the service ------------------------------------------------
