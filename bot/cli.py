@@ -200,7 +200,7 @@ def kb_coverage(args) -> int:
     if _unknown_city(args.city):
         return 2
     with session_scope() as session:
-        table = coverage_table(coverage(session, args.city))
+        table = coverage_table(coverage(session, [args.city] if args.city else None))
     print(table)
     return 0
 

@@ -3,7 +3,7 @@ translated (an original, or a translation staff wrote, imported or checked), unr
 (a draft), outdated (its source changed since) or missing. Active entries only: archived
 ones are not shown to anyone."""
 from collections import Counter
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,9 +14,9 @@ from knowledge.taxonomy import load_taxonomy
 STATES = (TRANSLATED, UNREVIEWED, OUTDATED, MISSING)
 
 
-def coverage(session: Session, city: Optional[str] = None) -> Dict[Tuple[str, str], Counter]:
-    """{(city id, language): Counter of states}, for every city (or one) and language."""
-    cities = [city] if city else list(load_taxonomy().cities)
+def coverage(session: Session, cities: Optional[List[str]] = None) -> Dict[Tuple[str, str], Counter]:
+    """{(city id, language): Counter of states}, for these cities (default: all) and every language."""
+    cities = list(cities) if cities else list(load_taxonomy().cities)
     languages = load_taxonomy().languages
     counts = {(c, language): Counter() for c in cities for language in languages}
     statement = select(Entry).where(Entry.active.is_(True), Entry.city_id.in_(cities))
@@ -37,3 +37,17 @@ def coverage_table(counts: Dict[Tuple[str, str], Counter]) -> str:
         previous = city
         lines.append(f"{city:<24} {language:<4} " + " ".join(f"{counter[state]:>11}" for state in STATES))
     return "\n".join(lines)
+
+
+def texts_to_review(session: Session, cities: List[str]) -> List[Tuple[Entry, str, str]]:
+    """(entry, language, state) of every outdated or unreviewed text, outdated first."""
+    statement = select(Entry).where(Entry.active.is_(True), Entry.city_id.in_(cities)).order_by(Entry.city_id, Entry.id)
+    found = [
+        (entry, language, entry.translation_state(language))
+        for entry in session.execute(statement).scalars()
+        for language in load_taxonomy().languages
+    ]
+    return sorted(
+        [item for item in found if item[2] in (OUTDATED, UNREVIEWED)],
+        key=lambda item: (item[2] != OUTDATED, item[0].city_id, item[0].id, item[1]),
+    )

@@ -25,6 +25,7 @@ from knowledge import queries
 from knowledge.db import get_engine, session_scope
 from knowledge.migrate import upgrade
 from knowledge.models import AuditLog, Entry, StaffUser
+from knowledge.taxonomy import load_taxonomy
 from knowledge.transfer import load_demo
 
 CITY = {"A": "schaerbeek", "B": "mechelen"}
@@ -528,6 +529,18 @@ def test_a_source_text_changed_in_the_admin_outdates_its_translations(site):
     assert (unreviewed, outdated, missing) == (int(before[3]) - 1, int(before[4]) + 1, 0)
     texts = entry_of(site.db, ENTRY["B"]).texts_by_language()
     assert texts["en"].status == "staff" and texts["fa"].status == "draft" and texts["fa"].name
+
+
+def test_the_translations_page_shows_an_editor_their_city_only(site):
+    mine = site.people["editor_b"].get("translations/")
+    assert mine.status_code == 200
+    table = mine.text.split('id="translation-coverage"')[1].split("</table>")[0]
+    assert CITY["B"] in table and "jelgava" not in table and "(fa)" in table
+    assert "unreviewed" in mine.text and "mechelen-hospital" in mine.text  # a draft to review, linked
+    assert refused(site.people["editor_b"].get("translations/?city=jelgava"), "editor_b")
+    every_city = site.people["coordinator"].get("translations/").text
+    assert all(city in every_city for city in load_taxonomy().cities)
+    assert refused(site.people["anonymous"].get("translations/"), "anonymous")
 
 
 # --- what staff need to improve the service ------------------------------------------------
