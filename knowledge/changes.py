@@ -104,6 +104,23 @@ def mark_verified(session: Session, entry: Entry, actor: str, on: date) -> bool:
     return True
 
 
+def mark_translation_reviewed(session: Session, entry: Entry, language: str, actor: str, on: date) -> bool:
+    """Staff checked a translation against its source as it is now: no longer a draft, no
+    longer outdated. False when there is nothing to review (no such text, or an original)."""
+    text = entry.texts_by_language().get(language)
+    if text is None or not text.is_unreviewed_translation():
+        return False
+    source = entry.texts_by_language().get(text.translated_from)
+    if source is None:
+        return False  # nothing to check it against: staff rewrite it instead
+    text.status, text.source_fingerprint = STAFF, source.fingerprint()
+    text.reviewed_by, text.reviewed_on, text.updated_at = actor, on, utcnow()
+    write_audit(session, actor, "review-translation", entry, {"text_status": {language: {
+        "status": STAFF, "translated_from": text.translated_from, "reviewed_by": actor, "reviewed_on": on,
+    }}})
+    return True
+
+
 def _completed(record: EntryRecord, entry: Entry) -> EntryRecord:
     """The record with what its file does not set taken from the entry as it is."""
     given = record.only

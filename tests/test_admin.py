@@ -543,6 +543,27 @@ def test_the_translations_page_shows_an_editor_their_city_only(site):
     assert refused(site.people["anonymous"].get("translations/"), "anonymous")
 
 
+def test_marking_a_translation_reviewed_counts_it_translated_and_is_audited(site):
+    def farsi_counts():
+        result = inclubot(site.db, "kb", "coverage", "--city", CITY["B"])
+        row = next(line.split() for line in result.stdout.splitlines() if line.split()[:2] == [CITY["B"], "fa"])
+        return list(map(int, row[2:]))
+
+    before = farsi_counts()
+    other_city = site.people["editor_b"].post("translations/review", {"entry_id": "jelgava-pmlp", "language": "fa"})
+    assert refused(other_city, "editor_b")
+    reviewed = site.people["editor_b"].post("translations/review", {"entry_id": "mechelen-hospital", "language": "fa"})
+    assert reviewed.status_code == 302
+    assert farsi_counts() == [before[0] + 1, before[1] - 1, before[2], before[3]]
+    text = entry_of(site.db, "mechelen-hospital").texts_by_language()["fa"]
+    assert (text.status, text.reviewed_by, text.reviewed_on) == ("staff", USERNAME["editor_b"], date.today())
+    audit = last_audit(site.db, entry_id="mechelen-hospital")
+    assert (audit.action, audit.actor) == ("review-translation", USERNAME["editor_b"])
+    page = site.people["editor_b"].get("translations/").text  # no longer listed to review
+    assert re.search(r'value="mechelen-hospital">\s*<input type="hidden" name="language" value="fa"', page) is None
+    assert re.search(r'value="mechelen-hospital">\s*<input type="hidden" name="language" value="ar"', page)
+
+
 # --- what staff need to improve the service ------------------------------------------------
 
 def only_local_assets(page: str) -> bool:
