@@ -11,7 +11,7 @@ from typing import List, Optional
 from sqlalchemy.orm import Session
 
 from knowledge.document import EntryRecord, TextStatus
-from knowledge.models import STAFF, AuditLog, Entry, EntryText, utcnow
+from knowledge.models import IMPORTED, STAFF, AuditLog, Entry, EntryText, utcnow
 
 ENTRY_COLUMNS = (
     "category", "address", "latitude", "longitude", "phone", "email", "website",
@@ -118,6 +118,32 @@ def mark_translation_reviewed(session: Session, entry: Entry, language: str, act
     write_audit(session, actor, "review-translation", entry, {"text_status": {language: {
         "status": STAFF, "translated_from": text.translated_from, "reviewed_by": actor, "reviewed_on": on,
     }}})
+    return True
+
+
+def save_translation(
+    session: Session, entry: Entry, language: str, name: str, description: str, source: str, actor: str,
+) -> bool:
+    """A translator's text of `source` as it is now (from an XLIFF file staff import): status
+    imported, not outdated; audited. False when it is exactly what the entry has."""
+    texts = entry.texts_by_language()
+    text = texts.get(language)
+    fingerprint = texts[source].fingerprint()
+    if text is not None and (text.name, text.description, text.status, text.translated_from, text.source_fingerprint) == (
+        name, description, IMPORTED, source, fingerprint,
+    ):
+        return False
+    if text is None:
+        text = EntryText(language=language)
+        entry.texts.append(text)
+    text.name, text.description, text.status = name, description, IMPORTED
+    text.translated_from, text.source_fingerprint = source, fingerprint
+    text.reviewed_by = text.reviewed_on = None
+    text.updated_at = entry.updated_at = utcnow()
+    write_audit(session, actor, "import-translation", entry, {
+        "name": {language: name}, "description": {language: description},
+        "text_status": {language: {"status": IMPORTED, "translated_from": source}},
+    })
     return True
 
 
