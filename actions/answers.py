@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ContextAction, current_language, shared_location
 from actions.needs import likely_topics, mentions_mental_health, question_beside_danger, second_need, unsure
-from actions.rendering import category_buttons, city_name, pick_text, render_entry, theme_buttons, topic_buttons
+from actions.rendering import category_buttons, city_name, reading_notes, render_entry, theme_buttons, topic_buttons
 from bot.fault_reply import unavailable_text
 from bot.scrubbing import scrub
 from bot.suicide import speaks_of_suicide
@@ -121,9 +121,11 @@ class ActionAnswer(ContextAction):
             nearby = queries.nearest_services(session, city_id, category, *location, limit=MAX_ENTRIES) if location else []
             if nearby:
                 rendered = [render_entry(e, language, city, distance_m=d) for e, d in nearby]
+                notes = reading_notes([e for e, _ in nearby], language)
             else:
                 entries = queries.services_for(session, city_id, category, limit=MAX_ENTRIES)
                 rendered = [render_entry(e, language, city) for e in entries]
+                notes = reading_notes(entries, language)
             total = queries.count_services(session, city_id, category)
             queries.record_question(session, city_id, language, category)
         names = {"category": text(f"category_{category}", language), "city": city_name(city_id)}
@@ -136,6 +138,8 @@ class ActionAnswer(ContextAction):
             dispatcher.utter_message(text=text("nearby_unavailable", language))
         for message in rendered:
             dispatcher.utter_message(text=message)
+        if notes:
+            dispatcher.utter_message(text="\n".join(notes))
         if total > len(rendered):
             dispatcher.utter_message(text=text("more_results", language, count=total - len(rendered)))
         dispatcher.utter_message(text=text("related", language), buttons=related)
@@ -145,11 +149,12 @@ class ActionAnswer(ContextAction):
             city = queries.get_city(session, city_id)
             contact = queries.human_contact(session, city_id)
             rendered = render_entry(contact, language, city) if contact else None
+            notes = reading_notes([contact], language) if contact else []
         if rendered is None:
             dispatcher.utter_message(text=text("ask_human_missing", language, city=city_name(city_id)))
             return
         dispatcher.utter_message(text=text("ask_human", language))
-        dispatcher.utter_message(text=rendered)
+        dispatcher.utter_message(text="\n".join([rendered, *notes]))
 
 
 class ActionEmergency(ContextAction):
@@ -199,5 +204,5 @@ class ActionEmergency(ContextAction):
 
     @staticmethod
     def _line(entry, language: str, city) -> str:
-        entry_text, _ = pick_text(entry, language, city)
+        entry_text, _ = entry.text_for_reader(language)
         return f"{entry.phone}: {entry_text.name if entry_text else entry.id}"

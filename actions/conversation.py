@@ -13,7 +13,7 @@ from actions.context import ContextAction, current_language, latest_entity
 from actions.latin_letters import choose_latin_letters, chose_latin_letters
 from actions.needs import likely_topics
 from actions.rendering import (
-    category_buttons, city_buttons, city_name, language_buttons, render_entry, theme_buttons, topic_buttons,
+    category_buttons, city_buttons, city_name, language_buttons, reading_notes, render_entry, theme_buttons, topic_buttons,
 )
 from bot.fault_reply import unavailable_text
 from bot.texts import text
@@ -115,13 +115,14 @@ class ActionFallback(ContextAction):
         question = message.get("text") or ""
         intent = message.get("intent") or {}
         city_id = tracker.get_slot("city")
-        found = []
+        found, notes = [], []
         topics = likely_topics(message) if intent.get("name") == "nlu_fallback" else []
         try:
             with session_scope() as session:
                 city = queries.get_city(session, city_id)
                 if not topics and intent.get("name") != "out_of_scope" and city is not None:
-                    found = [render_entry(e, language, city) for e in queries.search(session, city_id, question)]
+                    entries = queries.search(session, city_id, question)
+                    found, notes = [render_entry(e, language, city) for e in entries], reading_notes(entries, language)
             if not found:
                 log_for_staff(tracker, city_id, language)
         except SQLAlchemyError:
@@ -135,6 +136,8 @@ class ActionFallback(ContextAction):
         if found:
             for rendered in found:
                 dispatcher.utter_message(text=rendered)
+            if notes:
+                dispatcher.utter_message(text="\n".join(notes))
             dispatcher.utter_message(text=text("related", language), buttons=theme_buttons(language))
             return []
         dispatcher.utter_message(text=text("out_of_scope", language), buttons=theme_buttons(language))

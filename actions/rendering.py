@@ -12,24 +12,11 @@ DECIMAL_COMMA = frozenset({"fr", "nl", "uk", "ru", "es", "it", "el", "lv", "tr"}
 DAY_KEYS = {day: f"day_{day}" for day in opening_hours.DAYS}
 
 
-def pick_text(entry: Entry, language: str, city: Optional[City]):
-    """The entry's text in the user's language, else English, else the city's language.
-
-    Returns (EntryText, language it is in); None when the entry has no text at all.
-    """
-    texts = entry.texts_by_language()
-    local = list(city.local_languages) if city is not None else []
-    for code in [language, "en", *local, *sorted(texts)]:
-        if code in texts:
-            return texts[code], code
-    return None, None
-
-
 def render_entry(
     entry: Entry, language: str, city: Optional[City], now: datetime = None, distance_m: float = None,
 ) -> str:
     now = now or datetime.now(timezone.utc)
-    entry_text, shown_in = pick_text(entry, language, city)
+    entry_text, _ = entry.text_for_reader(language)
     lines = [entry_text.name if entry_text else entry.id]
     if distance_m is not None:
         lines.append(text("distance_from_you", language, distance=format_distance(distance_m, language)))
@@ -53,11 +40,24 @@ def render_entry(
         lines.append(f"{text('label_languages', language)}: {names}")
     if entry.verified_on:
         lines.append(text("verified_on", language, date=entry.verified_on.isoformat()))
-    else:
-        lines.append(text("not_verified", language))
-    if shown_in and shown_in != language:
-        lines.append(text("translation_missing", language, language=language_name(shown_in)))
     return "\n".join(lines)
+
+
+def reading_notes(entries: List[Entry], language: str) -> List[str]:
+    """What the reader of an answer must know before acting on it, said once per answer
+    (not under every entry): that something in it is not checked by staff, and in which
+    other language an entry is shown when it has no text in theirs."""
+    notes = []
+    shown = [entry.text_for_reader(language) for entry in entries]
+    if any(entry_text is not None and entry_text.is_unreviewed_translation() for entry_text, _ in shown):
+        notes.append(text("unchecked_translation", language))  # also says: not checked by staff
+    elif any(entry.verified_on is None for entry in entries):
+        notes.append(text("not_verified", language))
+    others = sorted({code for _, code in shown if code and code != language})
+    if others:
+        names = ", ".join(language_name(code) for code in others)
+        notes.append(text("translation_missing", language, language=names))
+    return notes
 
 
 def format_distance(metres: float, language: str) -> str:

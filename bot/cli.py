@@ -7,6 +7,10 @@
   inclubot kb load-demo [--if-empty] load knowledge/cities/*.yml
   inclubot kb import FILE [--dry-run] [--format yaml|json|csv]
   inclubot kb export [--format json|yaml|csv] [--output FILE] [--city ID]
+  inclubot kb coverage [--city ID]   texts per city and language: translated / unreviewed / outdated / missing
+  inclubot kb xliff-export --city ID --language CODE [--source en] [--output FILE]
+                                     the city's texts missing or outdated in that language, for a translator
+  inclubot kb xliff-import FILE [--dry-run]   the translated file back: all or nothing
   inclubot staff create-coordinator USERNAME [--password-stdin]
   inclubot staff set-password USERNAME [--password-stdin]
   inclubot privacy purge [--older-than-days N]   delete conversations and unanswered
@@ -52,6 +56,16 @@ def main(argv=None) -> int:
     exporter.add_argument("--format", choices=("json", "yaml", "csv"), default="json")
     exporter.add_argument("--output", help="write to this file instead of printing (CSV gets a BOM for spreadsheets)")
     exporter.add_argument("--city", help="only this city (an id from knowledge/taxonomy.yml)")
+    covered = kb.add_parser("coverage", help="texts per city and language: translated, unreviewed, outdated, missing")
+    covered.add_argument("--city", help="only this city (an id from knowledge/taxonomy.yml)")
+    xliff_out = kb.add_parser("xliff-export", help="texts missing or outdated in one language, as XLIFF 2.0 for a translator")
+    xliff_out.add_argument("--city", required=True, help="a city id from knowledge/taxonomy.yml")
+    xliff_out.add_argument("--language", required=True, help="the language to translate into")
+    xliff_out.add_argument("--source", default="en", help="the language to translate from (default: en)")
+    xliff_out.add_argument("--output", help="write to this file instead of printing")
+    xliff_in = kb.add_parser("xliff-import", help="load a translated XLIFF file (all or nothing)")
+    xliff_in.add_argument("file")
+    xliff_in.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     staff = commands.add_parser("staff", help="staff accounts of the admin").add_subparsers(dest="staff_command", required=True)
     for name, what in (("create-coordinator", "create a coordinator account"), ("set-password", "set an account's password")):
         command = staff.add_parser(name, help=what)
@@ -83,7 +97,11 @@ def main(argv=None) -> int:
         from bot import staff_commands
 
         return staff_commands.run(args)
-    return {"load-demo": kb_load_demo, "import": kb_import, "export": kb_export}[args.kb_command](args)
+    commands_of_kb = {
+        "load-demo": kb_load_demo, "import": kb_import, "export": kb_export, "coverage": kb_coverage,
+        "xliff-export": kb_xliff_export, "xliff-import": kb_xliff_import,
+    }
+    return commands_of_kb[args.kb_command](args)
 
 
 def serve(name: str) -> int:
@@ -189,13 +207,76 @@ def kb_import(args) -> int:
     return 0
 
 
-def kb_export(args) -> int:
+def _unknown_city(city) -> bool:
+    from knowledge.taxonomy import load_taxonomy
+
+    if city is not None and city not in load_taxonomy().cities:
+        print(f"unknown city {city!r}; cities: {', '.join(load_taxonomy().cities)}", file=sys.stderr)
+        return True
+    return False
+
+
+def kb_coverage(args) -> int:
+    from knowledge.coverage import coverage, coverage_table
+    from knowledge.db import session_scope
+
+    if _unknown_city(args.city):
+        return 2
+    with session_scope() as session:
+        table = coverage_table(coverage(session, [args.city] if args.city else None))
+    print(table)
+    return 0
+
+
+def kb_xliff_export(args) -> int:
     from knowledge.db import session_scope
     from knowledge.taxonomy import load_taxonomy
+    from knowledge.xliff import export_xliff
+
+    languages = load_taxonomy().languages
+    if _unknown_city(args.city):
+        return 2
+    if args.language not in languages or args.source not in languages or args.language == args.source:
+        print(f"--language and --source must be two different codes of: {', '.join(languages)}", file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        document, units = export_xliff(session, args.city, args.language, args.source)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as output:
+            output.write(document)
+        print(f"exported {units} entries to translate to {args.output}")
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
+def kb_xliff_import(args) -> int:
+    from knowledge.db import session_scope
+    from knowledge.document import KbDocumentError
+    from knowledge.xliff import import_xliff
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return 2
+    try:
+        with session_scope() as session:
+            language, changed = import_xliff(session, path.read_bytes(), str(path), actor=f"cli:{os.environ.get('USER', 'staff')}")
+            if args.dry_run:
+                session.rollback()
+    except KbDocumentError as error:
+        print(f"{path}: nothing was imported, {len(error.errors)} problem(s):\n{error}", file=sys.stderr)
+        return 1
+    heading = "dry run, nothing changed" if args.dry_run else "imported"
+    print(f"{heading}: {len(changed)} translation(s) into {language}\n" + "".join(f"  ~ {entry_id}\n" for entry_id in changed), end="")
+    return 0
+
+
+def kb_export(args) -> int:
+    from knowledge.db import session_scope
     from knowledge.transfer import export_text
 
-    if args.city is not None and args.city not in load_taxonomy().cities:
-        print(f"unknown city {args.city!r}; cities: {', '.join(load_taxonomy().cities)}", file=sys.stderr)
+    if _unknown_city(args.city):
         return 2
     with session_scope() as session:
         text = export_text(session, args.format, args.city)

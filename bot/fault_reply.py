@@ -15,6 +15,7 @@ from typing import Dict, Optional
 from sqlalchemy.engine import make_url
 
 from bot.texts import text
+from knowledge.models import language_to_show
 from knowledge.taxonomy import load_taxonomy
 
 logger = logging.getLogger(__name__)
@@ -94,9 +95,10 @@ def desk_line(city_id: Optional[str], language: str) -> Optional[str]:
     if not desk:
         return None
     names = desk["names"]
-    name = next((names[code] for code in (language, "en", *desk["local"], *sorted(names)) if code in names), None)
-    if name is None:
+    shown_in = language_to_show(language, desk["local"], names)
+    if shown_in is None:
         return None
+    name = names[shown_in]
     contact = f"{name}, {desk['contact']}" if desk["contact"] else name
     return text("info_desk", language, city=load_taxonomy().cities[city_id].name, contact=contact)
 

@@ -28,9 +28,12 @@ def columns() -> List[str]:
         "address", "latitude", "longitude", "phone", "email", "website",
         *(f"hours_{day}" for day in DAYS),
         "languages_spoken", "source", "verified_on", "active", "priority", "crisis_line",
+        *(f"{kind}_{code}" for kind in TEXT_STATUS_COLUMNS for code in languages),
     ]
 
 
+# Per language: where its text comes from (knowledge/document.py TextStatus).
+TEXT_STATUS_COLUMNS = ("status", "translated_from", "source_fingerprint", "reviewed_by", "reviewed_on")
 TEXT_COLUMNS = ("address", "phone", "email", "website", "source")
 
 
@@ -79,9 +82,11 @@ def _fields_given(header: List[str]) -> frozenset:
     """The entry fields the spreadsheet's columns set (name_fr -> 'name.fr', hours_* -> opening_hours)."""
     given = set()
     for column in header:
-        kind, _, code = column.partition("_")
+        kind, _, code = column.rpartition("_")
         if kind in ("name", "description") and code:
             given.add(f"{kind}.{code}")
+        elif kind in TEXT_STATUS_COLUMNS and code:
+            given.add(f"text_status.{code}")
         elif kind == "hours":
             given.add("opening_hours")
         else:
@@ -136,6 +141,13 @@ def _entry_from_cells(cells: Dict[str, str]) -> Dict[str, Any]:
     entry["active"] = typed_values.boolean(cell("active"))
     entry["priority"] = typed_values.integer(cell("priority"))
     entry["crisis_line"] = typed_values.boolean(cell("crisis_line"), default=False)
+    statuses = {}
+    for code in load_taxonomy().languages:
+        fields = {kind: cell(f"{kind}_{code}") for kind in TEXT_STATUS_COLUMNS}
+        if any(fields.values()):  # all empty: the file says nothing of that text's status
+            statuses[code] = fields
+    if statuses:
+        entry["text_status"] = statuses
     return entry
 
 
@@ -176,6 +188,10 @@ def _cells_of(entry: dict) -> Dict[str, str]:
     cells["active"] = "true" if entry.get("active", True) else "false"
     cells["priority"] = str(entry.get("priority") or 0)
     cells["crisis_line"] = "true" if entry.get("crisis_line", False) else "false"
+    for code, status in (entry.get("text_status") or {}).items():
+        for kind in TEXT_STATUS_COLUMNS:
+            value = status.get(kind)
+            cells[f"{kind}_{code}"] = value.isoformat() if hasattr(value, "isoformat") else _guard(value or "")
     return cells
 
 

@@ -6,13 +6,14 @@ A document is either one city file (knowledge/cities/FORMAT.md) or an export
 """
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from knowledge import opening_hours
+from knowledge.models import TEXT_STATUSES
 from knowledge.taxonomy import load_taxonomy
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -25,13 +26,16 @@ PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{1,30}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", re.IGNORECASE)
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+FINGERPRINT = re.compile(r"^[0-9a-f]{8,64}$")
 MAX_PRIORITY = 1_000_000  # well within the database's integer
 
 ENTRY_FIELDS = {
     "id", "city", "category", "name", "description", "address", "latitude", "longitude",
     "phone", "email", "website", "opening_hours", "languages_spoken", "source",
-    "verified_on", "active", "priority", "crisis_line",
+    "verified_on", "active", "priority", "crisis_line", "text_status",
 }
+# Per language in text_status; "outdated" is what the export says, recomputed on import.
+TEXT_STATUS_FIELDS = {"status", "translated_from", "source_fingerprint", "reviewed_by", "reviewed_on", "outdated"}
 CITY_FIELDS = {"id", "city", "timezone", "human_contact"}
 
 
@@ -56,6 +60,17 @@ class CityRecord:
 
 
 @dataclass
+class TextStatus:
+    """Where one language's text of an entry comes from (see knowledge/models.py EntryText)."""
+
+    status: str
+    translated_from: Optional[str] = None
+    source_fingerprint: Optional[str] = None
+    reviewed_by: Optional[str] = None
+    reviewed_on: Optional[date] = None
+
+
+@dataclass
 class EntryRecord:
     id: str
     city: str
@@ -76,6 +91,9 @@ class EntryRecord:
     priority: int = 0
     # A suicide-prevention or crisis line (see knowledge/models.py).
     crisis_line: bool = False
+    # {language: TextStatus} for the texts whose status the file states; a text without one
+    # keeps its status, or, when the file changes it, gets the status of the change.
+    text_status: Dict[str, TextStatus] = field(default_factory=dict)
     # Where the entry was read ("file:line"), to place errors found later against the database.
     origin: str = field(default="", compare=False, repr=False)
     # The fields the file sets ("phone", "name.fr", ...); None: all of them. A spreadsheet
@@ -336,6 +354,7 @@ def _validate_entry(
 
     name = _texts(node, "name", problem, required=True)
     description = _texts(node, "description", problem, required=False)
+    text_status = _text_status(node, problem)
 
     def optional_text(key: str, pattern: Optional[re.Pattern], hint: str, max_length: int = None) -> Optional[str]:
         value = node.get(key)
@@ -403,7 +422,7 @@ def _validate_entry(
         address=address, latitude=latitude, longitude=longitude, phone=phone, email=email,
         website=website, opening_hours=hours or None, languages_spoken=list(spoken),
         source=source, verified_on=verified, active=active, priority=priority,
-        crisis_line=crisis_line,
+        crisis_line=crisis_line, text_status=text_status,
     )
 
 
@@ -433,3 +452,54 @@ def _texts(node: dict, key: str, problem, required: bool) -> Dict[str, str]:
     if required and not texts:
         problem(key, f"{key} needs a text in at least one language")
     return texts
+
+
+def _text_status(node: dict, problem) -> Dict[str, TextStatus]:
+    """text_status: {language: {status, translated_from, source_fingerprint, reviewed_by, reviewed_on}}.
+
+    Whether the entry has a text in that language is checked on import (knowledge/transfer.py):
+    a spreadsheet may mark a text reviewed without carrying the text itself."""
+    value = node.get("text_status")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem("text_status", "text_status must map language codes to {status: ..., translated_from: ...}")
+        return {}
+    languages = load_taxonomy().languages
+    found = {}
+    for language, fields in value.items():
+        where = f"text_status.{language}"
+        if language not in languages:
+            problem("text_status", f"{where}: unknown language {language!r}; languages: {', '.join(languages)}")
+            continue
+        if not isinstance(fields, dict):
+            problem("text_status", f"{where} must be a mapping like {{status: draft, translated_from: en}}")
+            continue
+        unknown = sorted(set(fields) - TEXT_STATUS_FIELDS)
+        if unknown:
+            problem("text_status", f"{where}: unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(TEXT_STATUS_FIELDS))})")
+        status, source = fields.get("status"), fields.get("translated_from")
+        fingerprint, reviewer, reviewed_on = fields.get("source_fingerprint"), fields.get("reviewed_by"), fields.get("reviewed_on")
+        if status not in TEXT_STATUSES:
+            problem("text_status", f"{where}: status {status!r} is not one of {', '.join(TEXT_STATUSES)}")
+        if source is not None and (not isinstance(source, str) or source not in languages or source == language):
+            problem("text_status", f"{where}: translated_from {source!r} must be another language code, or empty for an original")
+        if fingerprint is not None and not (isinstance(fingerprint, str) and FINGERPRINT.match(fingerprint)):
+            problem("text_status", f"{where}: source_fingerprint {fingerprint!r} is not a fingerprint (hexadecimal, as exported)")
+        if reviewer is not None and not (isinstance(reviewer, str) and 0 < len(reviewer) <= 120 and "\x00" not in reviewer):
+            problem("text_status", f"{where}: reviewed_by must be a name of up to 120 characters")
+        if isinstance(reviewed_on, datetime):  # YAML reads "2026-03-31 10:00" as a time
+            reviewed_on = reviewed_on.date()
+        if isinstance(reviewed_on, str):
+            try:
+                reviewed_on = date.fromisoformat(reviewed_on)
+            except ValueError:
+                pass
+        if reviewed_on is not None and (not isinstance(reviewed_on, date) or reviewed_on > date.today()):
+            problem("text_status", f"{where}: reviewed_on must be a past date like 2026-03-31, or empty")
+            continue
+        found[language] = TextStatus(
+            status=status, translated_from=source, source_fingerprint=fingerprint,
+            reviewed_by=reviewer, reviewed_on=reviewed_on,
+        )
+    return found

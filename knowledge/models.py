@@ -1,6 +1,7 @@
 """SQLAlchemy models of the knowledge base (2.0-style declarative on SQLAlchemy 1.4)."""
+import hashlib
 from datetime import datetime, timezone
-from typing import Dict
+from typing import Dict, Iterable, Optional, Tuple
 
 from sqlalchemy import (
     JSON,
@@ -74,9 +75,60 @@ class Entry(Base):
     def texts_by_language(self) -> Dict[str, "EntryText"]:
         return {t.language: t for t in self.texts}
 
+    def text_for_reader(self, language: str) -> Tuple[Optional["EntryText"], Optional[str]]:
+        """The text a reader of `language` is shown, and the language it is in (see
+        language_to_show); (None, None) when the entry has no text at all."""
+        texts = self.texts_by_language()
+        local = self.city.local_languages if self.city is not None else []
+        shown = language_to_show(language, local, texts)
+        return (texts[shown], shown) if shown else (None, None)
+
+    def is_outdated(self, text: "EntryText") -> bool:
+        """A translation whose source text changed (or went) since it was made."""
+        if not text.translated_from:
+            return False
+        source = self.texts_by_language().get(text.translated_from)
+        return source is None or source.fingerprint() != text.source_fingerprint
+
+    def translation_state(self, language: str) -> str:
+        """For coverage: missing, outdated, unreviewed (a draft) or translated (an original,
+        or a translation staff wrote, imported or checked)."""
+        text = self.texts_by_language().get(language)
+        if text is None:
+            return MISSING
+        if self.is_outdated(text):
+            return OUTDATED
+        return UNREVIEWED if text.status == DRAFT else TRANSLATED
+
+
+def language_to_show(reader: str, city_languages: Iterable[str], available: Iterable[str]) -> Optional[str]:
+    """The one fallback order of every channel and of the fault replies: the reader's
+    language, else English, else the city's language(s), else any (alphabetically)."""
+    available = set(available)
+    for code in [reader, "en", *city_languages, *sorted(available)]:
+        if code in available:
+            return code
+    return None
+
+
+# Who or what made an entry text (EntryText.status).
+STAFF = "staff"  # written or checked by city staff in the admin
+IMPORTED = "imported"  # came in a file (a spreadsheet, a city file) without a status of its own
+DRAFT = "draft"  # a translation nobody has reviewed yet
+TEXT_STATUSES = (STAFF, IMPORTED, DRAFT)
+# Translation states counted by `inclubot kb coverage` (Entry.translation_state).
+TRANSLATED, UNREVIEWED, OUTDATED, MISSING = "translated", "unreviewed", "outdated", "missing"
+
+
+def text_fingerprint(name: str, description: str) -> str:
+    """What a translation remembers of its source: when the source's fingerprint no longer
+    matches, the translation is outdated."""
+    content = f"{name or ''}\x1f{description or ''}".encode("utf-8")
+    return hashlib.sha256(content).hexdigest()[:16]
+
 
 class EntryText(Base):
-    """An entry's name and description in one language."""
+    """An entry's name and description in one language, with where they come from."""
 
     __tablename__ = "entry_texts"
 
@@ -84,8 +136,23 @@ class EntryText(Base):
     language = Column(String(8), primary_key=True)
     name = Column(Text, nullable=False)
     description = Column(Text, nullable=False, default="")
+    status = Column(String(16), nullable=False, default=IMPORTED)
+    # The language this text was translated from (None: an original), and the fingerprint
+    # of that source text when it was translated.
+    translated_from = Column(String(8), nullable=True)
+    source_fingerprint = Column(String(64), nullable=True)
+    updated_at = Column(DateTime(timezone=True), nullable=True, default=utcnow)
+    reviewed_by = Column(String(120), nullable=True)
+    reviewed_on = Column(Date, nullable=True)
 
     entry = relationship("Entry", back_populates="texts")
+
+    def fingerprint(self) -> str:
+        return text_fingerprint(self.name, self.description)
+
+    def is_unreviewed_translation(self) -> bool:
+        """What a reader must be told about: a draft, or a translation whose source changed."""
+        return self.status == DRAFT or self.entry.is_outdated(self)
 
 
 class StaffUser(Base):

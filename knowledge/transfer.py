@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from knowledge import csv_entries
 from knowledge.changes import entry_as_dict, json_default, save_into
 from knowledge.document import CityRecord, KbDocument, KbDocumentError, parse_document
-from knowledge.models import City, Entry
+from knowledge.models import IMPORTED, City, Entry, EntryText
 from knowledge.taxonomy import load_taxonomy
+from knowledge.translation_drafts import add_drafts
 
 EXPORT_FORMAT = "inclubot-kb/1"
 DEMO_DIR = Path(__file__).with_name("cities")
@@ -51,7 +52,7 @@ def import_document(session: Session, document: KbDocument, actor: str) -> Impor
     session.flush()
     existing = _load_entries(session, [record.id for record in document.entries])
     for record in document.entries:
-        saved = save_into(session, existing.get(record.id), record, actor, "import-create", "import-update")
+        saved = save_into(session, existing.get(record.id), record, actor, "import-create", "import-update", IMPORTED)
         if saved.created:
             summary.created.append(record.id)
         elif saved.changed:
@@ -117,6 +118,8 @@ def _database_problems(session: Session, document: KbDocument, check_cities: boo
                 f"{where}: entry {record.id}: this id belongs to an entry of {existing[record.id]}, "
                 f"not {record.city} (entries cannot move between cities: give it a new id)"
             )
+        for language in sorted(set(record.text_status) - _languages_with_text(session, record)):
+            errors.append(f"{where}: entry {record.id}: text_status.{language}: the entry has no text in {language!r}")
         if check_cities and record.city not in cities_in_document and record.city not in cities_in_database:
             errors.append(
                 f"{where}: entry {record.id}: city {record.city} is not set up in this database yet "
@@ -125,9 +128,20 @@ def _database_problems(session: Session, document: KbDocument, check_cities: boo
     return errors
 
 
+def _languages_with_text(session: Session, record) -> set:
+    """The languages the entry will have a text in once the record is applied: the record's,
+    and, for a spreadsheet without that language's columns, those it has already."""
+    languages = set(record.name) | set(record.description)
+    if record.only is not None:
+        kept = select(EntryText.language).where(EntryText.entry_id == record.id)
+        languages |= {code for code in session.execute(kept).scalars() if f"name.{code}" not in record.only}
+    return languages
+
+
 def load_demo(session: Session, actor: str = "demo-loader") -> ImportSummary:
-    """Load every city file of knowledge/cities/ (validated first, all or nothing)."""
-    documents = [parse_document(p.read_bytes(), str(p)) for p in sorted(DEMO_DIR.glob("*.yml"))]
+    """Load every city file of knowledge/cities/ with its draft translations from
+    knowledge/translations/ (validated first, all or nothing)."""
+    documents = [add_drafts(parse_document(p.read_bytes(), str(p))) for p in sorted(DEMO_DIR.glob("*.yml"))]
     total = ImportSummary()
     for document in documents:
         part = import_document(session, document, actor)

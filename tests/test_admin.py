@@ -28,6 +28,7 @@ from knowledge import queries
 from knowledge.db import get_engine, session_scope
 from knowledge.migrate import upgrade
 from knowledge.models import AuditLog, Entry, StaffUser
+from knowledge.taxonomy import load_taxonomy
 from knowledge.transfer import load_demo
 
 CITY = {"A": "schaerbeek", "B": "mechelen"}
@@ -619,8 +620,15 @@ def test_invalid_values_are_explained_and_nothing_is_saved(site):
 
 
 def test_a_full_edit_saves_every_field_and_shows_missing_translations(site):
-    page = site.people["editor_a"].get(f"entry/edit/?id={ENTRY['A']}").text
-    assert "Missing translations (9)" in page and "Name (العربية) - missing" in page
+    # The demo entries are in all 12 languages (some as drafts): a new entry, in English only.
+    entry_id = f"{CITY['A']}-full-edit-{uuid.uuid4().hex[:6]}"
+    created = site.people["editor_a"].post("entry/new/", {
+        "id": entry_id, "city": CITY["A"], "category": "registration", "name_en": "Population service",
+        "active": "y", "priority": "0",
+    })
+    assert created.status_code == 302, created.text[-2000:]
+    page = site.people["editor_a"].get(f"entry/edit/?id={entry_id}").text
+    assert "Missing translations (11)" in page and "Name (العربية) - missing" in page
     fields = form_fields(page)
     fields.update(
         name_ar="بلدية سخاربيك", description_ar="سجّل عنوانك هنا.", address="Place Colignon, 1030 Schaerbeek",
@@ -628,18 +636,72 @@ def test_a_full_edit_saves_every_field_and_shows_missing_translations(site):
         hours_mon="08:30-12:30, 13:30-16:00", hours_sat="closed", languages_spoken="fr, nl, en",
         source="Phoned the desk", verified_today="y",
     )
-    response = site.people["editor_a"].post(f"entry/edit/?id={ENTRY['A']}", fields)
+    response = site.people["editor_a"].post(f"entry/edit/?id={entry_id}", fields)
     assert response.status_code == 302, response.text[-2000:]
-    entry = entry_of(site.db, ENTRY["A"])
+    entry = entry_of(site.db, entry_id)
     assert entry.texts_by_language()["ar"].name == "بلدية سخاربيك"
+    assert entry.texts_by_language()["ar"].status == "staff"  # written by staff, not a draft
     assert (entry.latitude, entry.longitude) == (50.8676, 4.3773)
     assert entry.opening_hours == {"mon": ["08:30-12:30", "13:30-16:00"], "sat": []}
     assert entry.languages_spoken == ["fr", "nl", "en"] and entry.verified_on == date.today()
-    audit = last_audit(site.db, entry_id=ENTRY["A"])
+    audit = last_audit(site.db, entry_id=entry_id)
     assert audit.actor == "editor-a@city.example" and audit.action == "update"
     assert {"name", "description", "address", "latitude", "opening_hours", "verified_on"} <= set(audit.changes)
-    again = site.people["editor_a"].get(f"entry/edit/?id={ENTRY['A']}").text
-    assert "Missing translations (8)" in again and "Name (العربية) - missing" not in again
+    again = site.people["editor_a"].get(f"entry/edit/?id={entry_id}").text
+    assert "Missing translations (10)" in again and "Name (العربية) - missing" not in again
+
+
+def test_a_source_text_changed_in_the_admin_outdates_its_translations(site):
+    """The English text of a demo entry changes: its draft translations show as outdated
+    (`inclubot kb coverage`), still there; a save that changes no text changes no status."""
+    def coverage_of_farsi() -> str:
+        result = inclubot(site.db, "kb", "coverage", "--city", CITY["B"])
+        assert result.returncode == 0, result.stderr
+        return next(line for line in result.stdout.splitlines() if line.split()[:2] == [CITY["B"], "fa"])
+
+    before = coverage_of_farsi().split()
+    fields = edit_page_fields(site, ENTRY["B"])
+    assert site.people["editor_b"].post(f"entry/edit/?id={ENTRY['B']}", fields).status_code == 302
+    assert coverage_of_farsi().split() == before  # saved as it was: nothing outdated
+    fields["description_en"] += " Bring an identity document."
+    assert site.people["editor_b"].post(f"entry/edit/?id={ENTRY['B']}", fields).status_code == 302
+    translated, unreviewed, outdated, missing = map(int, coverage_of_farsi().split()[2:])
+    assert (unreviewed, outdated, missing) == (int(before[3]) - 1, int(before[4]) + 1, int(before[5]))
+    texts = entry_of(site.db, ENTRY["B"]).texts_by_language()
+    assert texts["en"].status == "staff" and texts["fa"].status == "draft" and texts["fa"].name
+
+
+def test_the_translations_page_shows_an_editor_their_city_only(site):
+    mine = site.people["editor_b"].get("translations/")
+    assert mine.status_code == 200
+    table = mine.text.split('id="translation-coverage"')[1].split("</table>")[0]
+    assert CITY["B"] in table and "jelgava" not in table and "(fa)" in table
+    assert "unreviewed" in mine.text and "mechelen-hospital" in mine.text  # a draft to review, linked
+    assert refused(site.people["editor_b"].get("translations/?city=jelgava"), "editor_b")
+    every_city = site.people["coordinator"].get("translations/").text
+    assert all(city in every_city for city in load_taxonomy().cities)
+    assert refused(site.people["anonymous"].get("translations/"), "anonymous")
+
+
+def test_marking_a_translation_reviewed_counts_it_translated_and_is_audited(site):
+    def farsi_counts():
+        result = inclubot(site.db, "kb", "coverage", "--city", CITY["B"])
+        row = next(line.split() for line in result.stdout.splitlines() if line.split()[:2] == [CITY["B"], "fa"])
+        return list(map(int, row[2:]))
+
+    before = farsi_counts()
+    other_city = site.people["editor_b"].post("translations/review", {"entry_id": "jelgava-pmlp", "language": "fa"})
+    assert refused(other_city, "editor_b")
+    reviewed = site.people["editor_b"].post("translations/review", {"entry_id": "mechelen-hospital", "language": "fa"})
+    assert reviewed.status_code == 302
+    assert farsi_counts() == [before[0] + 1, before[1] - 1, before[2], before[3]]
+    text = entry_of(site.db, "mechelen-hospital").texts_by_language()["fa"]
+    assert (text.status, text.reviewed_by, text.reviewed_on) == ("staff", USERNAME["editor_b"], date.today())
+    audit = last_audit(site.db, entry_id="mechelen-hospital")
+    assert (audit.action, audit.actor) == ("review-translation", USERNAME["editor_b"])
+    page = site.people["editor_b"].get("translations/").text  # no longer listed to review
+    assert re.search(r'value="mechelen-hospital">\s*<input type="hidden" name="language" value="fa"', page) is None
+    assert re.search(r'value="mechelen-hospital">\s*<input type="hidden" name="language" value="ar"', page)
 
 
 # --- what staff need to improve the service ------------------------------------------------

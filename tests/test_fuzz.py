@@ -408,6 +408,13 @@ def test_knowledge_base_import(fuzz_db):
                                                 nearly(st.lists(st.sampled_from(["09:00-12:00", "25:00-26:00", "12-9"]), max_size=2)))),
         "latitude": json_values, "longitude": json_values, "languages_spoken": json_values,
         "verified_on": nearly(st.sampled_from(["2024-05-01", "2024-13-45"])), "priority": json_values, "active": json_values,
+        "text_status": nearly(st.dictionaries(st.sampled_from(sorted(taxonomy.languages)), nearly(st.fixed_dictionaries({
+            "status": nearly(st.sampled_from(["draft", "staff", "imported"])),
+        }, optional={
+            "translated_from": nearly(st.sampled_from(sorted(taxonomy.languages))),
+            "source_fingerprint": nearly(st.just("0123456789abcdef")), "reviewed_by": json_values,
+            "reviewed_on": nearly(st.sampled_from(["2024-05-01", "2999-01-01"])), "outdated": json_values,
+        })), max_size=2)),
     })
     documents = st.one_of(
         st.binary(max_size=3000),

@@ -41,7 +41,10 @@ def test_a_question_is_understood_and_answered_in_the_user_language(chat, langua
     reply = user.say(question)
     intro = text("services_intro", language, category=text(f"category_{category}", language), city="Brussels")
     assert intro in reply, reply
-    assert text("not_verified", language) in reply
+    # One note for the answer: the demo entries are unverified, and in most languages
+    # their texts are unreviewed translations.
+    notes = [text("not_verified", language), text("unchecked_translation", language)]
+    assert sum(reply.count(note) for note in notes) == 1, reply
     if language in SCRIPTS:
         assert SCRIPTS[language].search(intro)
     assert user.slot("language") == language

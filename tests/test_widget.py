@@ -24,7 +24,7 @@ import yaml
 from playwright.sync_api import expect
 
 from actions.answers import MAX_ENTRIES
-from actions.rendering import city_name, pick_text
+from actions.rendering import city_name
 from bot import servers
 from bot.api_token import with_token
 from bot.texts import catalogue, text
@@ -177,9 +177,8 @@ class CitySite:
 def expected_answer(database_url: str, city_id: str, category: str, language: str) -> Tuple[str, List[str]]:
     """The answer's first line and the names of the entries it lists, as the bot renders them."""
     with session_scope(database_url) as session:
-        city = queries.get_city(session, city_id)
         entries = queries.services_for(session, city_id, category, limit=MAX_ENTRIES)
-        names = [pick_text(entry, language, city)[0].name for entry in entries]
+        names = [entry.text_for_reader(language)[0].name for entry in entries]
     intro = text("services_intro", language, category=text(f"category_{category}", language), city=city_name(city_id))
     assert names, f"the demo knowledge base has no {category} entries for {city_id}"
     return intro, names

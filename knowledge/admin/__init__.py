@@ -23,6 +23,7 @@ from knowledge.admin.insights_view import CATEGORY, QuestionsView, StaleView, Un
 from knowledge.admin.login_limiter import LoginLimiter
 from knowledge.admin.secret_key import load_secret_key
 from knowledge.admin.staff_view import StaffView
+from knowledge.admin.translations_view import TranslationsView
 
 URL = "/admin"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -73,6 +74,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(entries)
     admin.add_view(StaffView(db))
     admin.add_view(AuditView(db))
+    admin.add_view(TranslationsView(name="Translations", endpoint="translations", url="translations"))
     admin.add_view(QuestionsView(name="Questions over time", endpoint="questions", url="questions", category=CATEGORY))
     admin.add_view(UnansweredView(name="Unanswered questions", endpoint="unanswered", url="unanswered", category=CATEGORY))
     admin.add_view(StaleView(name="Not verified for 6 months", endpoint="stale", url="stale", category=CATEGORY))

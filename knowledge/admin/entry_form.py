@@ -102,6 +102,10 @@ def mark_missing_translations(form: BaseForm, entry: Entry) -> List[str]:
         text = texts.get(code)
         if text is None:
             missing.append(f"{language} ({code})")
+        if text is not None and text.is_unreviewed_translation():
+            # Staff see what users are warned about; saving a changed text makes it theirs.
+            state = "outdated: its source changed" if entry.is_outdated(text) else "unreviewed draft"
+            form[f"name_{code}"].label.text = f"Name ({language}) - {state} (translated from {text.translated_from})"
         for kind, present in (("name", text is not None), ("description", text is not None and bool(text.description))):
             if not present:
                 field = form[f"{kind}_{code}"]
