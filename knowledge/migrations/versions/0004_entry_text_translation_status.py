@@ -3,8 +3,8 @@
 Each entry text says who or what made it (staff, imported, draft), which language it was
 translated from and the fingerprint of that source text, and who reviewed it when.
 
-Revision ID: 0003_translation_status
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-03 17:50:00
 """
 from datetime import datetime, timezone
@@ -13,9 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# A descriptive id: another branch adds a 0003 of its own; whoever merges orders the two.
-revision = '0003_translation_status'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
