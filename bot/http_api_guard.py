@@ -1,6 +1,7 @@
 """Input checks for the Rasa HTTP API's /model/parse: a malformed body gets a 400 that says
 what is wrong, where Rasa 3.6 answers 500 (a body that is not a JSON object, "text" that is
-not a string, invalid UTF-8 or lone surrogates, JSON nested too deep to parse).
+not a string, invalid UTF-8 or lone surrogates, JSON nested too deep to parse, a text
+longer than the channels accept).
 
 Rasa offers no hook into its HTTP app other than input channels, so this is one: a channel
 without routes (credentials.yml names it) whose blueprint registers a request middleware
@@ -14,6 +15,8 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels.message_guard import MAX_MESSAGE_CHARS
 
 PARSE_PATH = "/model/parse"
 
@@ -40,6 +43,8 @@ def parse_body_problem(body: bytes) -> Optional[str]:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return "'text' must be valid Unicode (it contains a lone surrogate)"
+    if len(text) > MAX_MESSAGE_CHARS:  # the channels' limit: 50,000 emoji took over 2 minutes
+        return f"'text' is longer than {MAX_MESSAGE_CHARS} characters"
     return None
 
 
