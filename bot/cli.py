@@ -180,31 +180,40 @@ def kb_load_demo(args) -> int:
 
 
 def kb_import(args) -> int:
-    from knowledge.db import session_scope
-    from knowledge.document import KbDocumentError
     from knowledge.transfer import import_file
 
-    path = Path(args.file)
+    def load(session, data, name, actor):
+        return import_file(session, data, name, actor=actor, file_format=args.format)
+
+    status, summary = _import_all_or_nothing(args.file, args.dry_run, load)
+    if status == 0:
+        # Printed once committed: a closed pipe must not undo the import.
+        print(("dry run, nothing changed:\n" if args.dry_run else "imported:\n") + summary.describe())
+    return status
+
+
+def _import_all_or_nothing(file_name: str, dry_run: bool, load):
+    """Runs `load(session, data, name, actor)` on the file in one transaction, rolled back on
+    a dry run; (exit status, what `load` returned). Shared by `kb import` and `kb xliff-import`."""
+    from knowledge.db import session_scope
+    from knowledge.document import KbDocumentError
+
+    path = Path(file_name)
     if not path.is_file():
         print(f"{path}: no such file", file=sys.stderr)
-        return 2
+        return 2, None
     try:
         with session_scope() as session:
-            summary = import_file(
-                session, path.read_bytes(), str(path), actor=f"cli:{os.environ.get('USER', 'staff')}",
-                file_format=args.format,
-            )
-            if args.dry_run:
+            result = load(session, path.read_bytes(), str(path), f"cli:{os.environ.get('USER', 'staff')}")
+            if dry_run:
                 session.rollback()
     except KbDocumentError as error:
         print(f"{path}: nothing was imported, {len(error.errors)} problem(s):\n{error}", file=sys.stderr)
-        return 1
+        return 1, None
     except ValueError as error:
         print(f"{path}: nothing was imported: {error}", file=sys.stderr)
-        return 1
-    # Printed once committed: a closed pipe must not undo the import.
-    print(("dry run, nothing changed:\n" if args.dry_run else "imported:\n") + summary.describe())
-    return 0
+        return 1, None
+    return 0, result
 
 
 def _unknown_city(city) -> bool:
@@ -251,25 +260,17 @@ def kb_xliff_export(args) -> int:
 
 
 def kb_xliff_import(args) -> int:
-    from knowledge.db import session_scope
-    from knowledge.document import KbDocumentError
     from knowledge.xliff import import_xliff
 
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"{path}: no such file", file=sys.stderr)
-        return 2
-    try:
-        with session_scope() as session:
-            language, changed = import_xliff(session, path.read_bytes(), str(path), actor=f"cli:{os.environ.get('USER', 'staff')}")
-            if args.dry_run:
-                session.rollback()
-    except KbDocumentError as error:
-        print(f"{path}: nothing was imported, {len(error.errors)} problem(s):\n{error}", file=sys.stderr)
-        return 1
-    heading = "dry run, nothing changed" if args.dry_run else "imported"
-    print(f"{heading}: {len(changed)} translation(s) into {language}\n" + "".join(f"  ~ {entry_id}\n" for entry_id in changed), end="")
-    return 0
+    def load(session, data, name, actor):
+        return import_xliff(session, data, name, actor=actor)
+
+    status, result = _import_all_or_nothing(args.file, args.dry_run, load)
+    if status == 0:
+        language, changed = result
+        heading = "dry run, nothing changed" if args.dry_run else "imported"
+        print(f"{heading}: {len(changed)} translation(s) into {language}\n" + "".join(f"  ~ {entry_id}\n" for entry_id in changed), end="")
+    return status
 
 
 def kb_export(args) -> int:
