@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.nlu_eval import CRISIS_DIR, REALISTIC_DIR, held_out, message_set
+from bench.nlu_eval import CRISIS_DIR, FRESH_CRISIS_DIR, REALISTIC_DIR, held_out, message_set
 from bot.danger_model import SAFETY_DATA_DIR, safety_examples
 from bot.name_matching import fold
 from knowledge.taxonomy import load_taxonomy
@@ -32,6 +32,7 @@ def training_texts():
 
 @pytest.mark.parametrize("name,rows", [
     ("held-out", held_out()), ("realistic", message_set(REALISTIC_DIR)), ("crisis", message_set(CRISIS_DIR)),
+    ("fresh crisis", message_set(FRESH_CRISIS_DIR)),
 ])
 def test_no_evaluation_message_is_in_the_training_data(name, rows):
     training = training_texts()
@@ -50,8 +51,9 @@ def test_the_realistic_set_covers_every_language_kind_and_romanized_script():
             assert sum(r.get("script") == "latin" for r in mine) >= 8, language
 
 
-def test_the_crisis_set_has_danger_and_look_alikes_in_every_language():
-    rows = message_set(CRISIS_DIR)
+@pytest.mark.parametrize("directory", [CRISIS_DIR, FRESH_CRISIS_DIR])
+def test_the_crisis_set_has_danger_and_look_alikes_in_every_language(directory):
+    rows = message_set(directory)
     for language in LANGUAGES:
         mine = [r for r in rows if r["language"] == language]
         assert sum(r["danger"] for r in mine) >= 5 and sum(not r["danger"] for r in mine) >= 5, language
