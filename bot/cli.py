@@ -335,7 +335,11 @@ def _train_with_progress() -> int:
         code = process.wait()
     if in_place:
         print(flush=True)
-    print("training done" if code == 0 else f"training failed (exit code {code}); see {log_path}", flush=True)
+    if code == 0:
+        print("training done", flush=True)
+        return code
+    last_lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-8:]
+    print(f"training failed (exit code {code}); the end of {log_path}:", *last_lines, sep="\n  ", file=sys.stderr)
     return code
 
 

@@ -57,6 +57,9 @@ def install() -> bool:
 
 
 def main() -> None:
+    from bot.rasa_command import import_skops_first
+
+    import_skops_first()
     if not install():
         print(f"{PREFIX}training the model (this Rasa is not {RASA_VERSION}: no step count) …", flush=True)
     from rasa.__main__ import main as rasa_main
