@@ -1,5 +1,5 @@
-"""Start-up: from `inclubot run` (what `make run` runs after its idempotent setup) to the
-first answer on the REST channel, and the Rasa server alone from process start to /status.
+"""Start-up: from `make run` to the first answer on the REST channel, and the Rasa server
+alone from process start to /status.
 
   warm           nothing changed since the last run (database set up, model up to date)
   data changed   the same, in a copy of the project whose domain.yml got a comment line:
@@ -35,7 +35,9 @@ COPIED = ("actions", "bot", "knowledge", "web", "data", "models", "config.yml", 
 
 
 def first_answer_seconds(root: Path, directory: Path, quiet_log: Path) -> float:
-    """Runs `inclubot run` in `root` until the REST channel first answers; the seconds."""
+    """Runs `make run` in the project (in a copy: `python -m bot.cli run`, what `make run`
+    runs after its setup, which has no virtual environment of its own) until the REST
+    channel first answers; the seconds."""
     ports = {name: servers.free_port() for name in ("RASA", "ACTIONS", "WEB")}
     env = {
         **os.environ, "PYTHONPATH": str(root),
@@ -46,8 +48,9 @@ def first_answer_seconds(root: Path, directory: Path, quiet_log: Path) -> float:
     url = f"http://127.0.0.1:{ports['RASA']}/webhooks/rest/webhook"
     with open(quiet_log, "a") as output:
         started = time.perf_counter()
-        process = subprocess.Popen([str(servers.BIN / "python"), "-m", "bot.cli", "run"], cwd=root, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
+        command = ["make", "run"] if root == servers.PROJECT_ROOT else [str(servers.BIN / "python"), "-m", "bot.cli", "run"]
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # Ctrl-C below goes to make and inclubot
         try:
             while time.perf_counter() - started < FIRST_ANSWER_TIMEOUT_S:
                 if process.poll() is not None:
@@ -62,11 +65,11 @@ def first_answer_seconds(root: Path, directory: Path, quiet_log: Path) -> float:
                 time.sleep(0.1)
             raise TimeoutError(f"no answer within {FIRST_ANSWER_TIMEOUT_S} s (see {quiet_log})")
         finally:
-            process.send_signal(signal.SIGINT)
+            os.killpg(process.pid, signal.SIGINT)
             try:
                 process.wait(60)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def copy_of_project(target: Path) -> Path:
@@ -125,7 +128,7 @@ def main() -> int:
         for _ in range(args.runs):
             results["Rasa alone"].append(rasa_cold_start_seconds(work))
     print("start-up, from the command to the first REST answer (127.0.0.1, 2-core machine):")
-    print(f"  inclubot run, nothing changed           {summary(results['warm'])}")
+    print(f"  make run, nothing changed               {summary(results['warm'])}")
     print(f"  inclubot run, training inputs changed   {summary(results['data changed'])}")
     print(f"  Rasa server alone, to /status           {summary(results['Rasa alone'])}")
     return 0

@@ -7,6 +7,7 @@ One `inclubot run` for the module, as a user starts it; each test breaks one ser
 """
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -193,3 +194,20 @@ def test_the_rasa_code_the_deadlines_and_the_training_progress_rely_on_is_still_
         assert issubclass(graph_trainer.LoggingHook, original)
     finally:
         graph_trainer.LoggingHook = original
+
+
+def test_a_database_that_never_answers_is_given_up_on_with_a_clear_message():
+    """A PostgreSQL server that accepts connections and then hangs (frozen, overloaded):
+    without a connect timeout the command below, like a person's message, waits forever."""
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(8)  # accepted by the kernel, never answered
+        url = f"postgresql://inclubot@127.0.0.1:{hung.getsockname()[1]}/inclubot"
+        result = subprocess.run(
+            [str(servers.BIN / "inclubot"), "privacy", "purge"], cwd=servers.PROJECT_ROOT,
+            env={**os.environ, "INCLUBOT_DATABASE_URL": url, "INCLUBOT_TRACKER_STORE_URL": url},
+            capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode == 1
+    assert "a database could not be reached" in result.stderr
+    assert "Traceback" not in result.stderr
