@@ -180,6 +180,15 @@ def test_a_killed_web_app_is_replaced_while_the_chat_goes_on(run):
 
 
 
+def test_the_terminal_shows_the_steps_the_addresses_and_where_the_logs_are(run):
+    terminal = run["terminal"].read_text()
+    for step in ("database is up to date", "the model is up to date", "IncluBot is running",
+                 f"http://127.0.0.1:{run['ports']['RASA']}/webhooks/rest/webhook", "var/log"):
+        assert step in terminal, step
+    # The libraries' deprecation warnings are in var/log/, not in front of a newcomer.
+    assert "Warning" not in terminal and "Traceback" not in terminal, terminal
+
+
 def test_the_rasa_code_the_deadlines_and_the_training_progress_rely_on_is_still_there():
     """Both change one name in a Rasa module; if Rasa's code under them changes, they would
     silently do nothing (a 5-minute wait, or no count): this fails first."""
