@@ -39,7 +39,7 @@ def answers(url: str, timeout: float = HEALTH_TIMEOUT_S) -> bool:
 class Watcher(threading.Thread):
     """Starts one server and keeps it serving until `stopping` is set."""
 
-    def __init__(self, server: Server, stopping: threading.Event, report: Callable[[str], None]) -> None:
+    def __init__(self, server: Server, stopping: threading.Event, report: Callable[..., None]) -> None:
         super().__init__(name=f"watch {server.name}", daemon=True)
         self.server = server
         self.stopping = stopping
@@ -50,10 +50,12 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         backoff = FIRST_BACKOFF_S
+        started = time.monotonic()
         self.server.start()
         if not self._wait_until_healthy():
             return
         self.up.set()
+        self.report(f"{self.server.name} is up after {time.monotonic() - started:.1f} s", echo=False)
         while not self.stopping.is_set():
             since = time.monotonic()
             problem = self._watch()
@@ -119,9 +121,13 @@ class Supervisor:
         self.echo = echo
         self.watchers = [Watcher(server, self.stopping, self._report) for server in servers]
 
-    def _report(self, line: str) -> None:
-        self.logger.warning(line)
-        self.echo(line)
+    def _report(self, line: str, echo: bool = True) -> None:
+        """To var/log/supervisor.log, and to the terminal unless it is routine."""
+        if echo:
+            self.logger.warning(line)
+            self.echo(line)
+        else:
+            self.logger.info(line)
 
     def start(self) -> Optional[str]:
         """Starts all servers in parallel and waits until each answers; None when all do,
