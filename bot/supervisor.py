@@ -46,7 +46,6 @@ class Watcher(threading.Thread):
         self.report = report
         self.up = threading.Event()  # it answered its health check at least once
         self.failed: Optional[str] = None  # why it could not be started at all
-        self.restarts = 0
 
     def run(self) -> None:
         backoff = FIRST_BACKOFF_S
@@ -68,7 +67,6 @@ class Watcher(threading.Thread):
             if self.stopping.wait(backoff):
                 return
             backoff = min(backoff * 2, MAX_BACKOFF_S)
-            self.restarts += 1
             self.server.start()
             if self._wait_until_healthy(after_restart=True):
                 self.report(f"{self.server.name} is serving again")
