@@ -8,6 +8,7 @@ import sys
 import time
 
 BENCHES = (
+    ("bench.startup", ["--runs", "3"]),                # issue 16: make run -> first answer, warm and after a change
     ("bench.rest_latency", []),                       # issue 2: REST latency, throughput, start-up, memory vs rasa init
     ("bench.telegram_overhead", ["--samples", "40"]),  # issue 4: Telegram webhook vs REST, same run
     ("bench.widget_weight", ["--runs", "5"]),          # issue 5: widget bytes and time to interactive

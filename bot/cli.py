@@ -23,16 +23,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bot import servers
+from bot.supervisor import Supervisor
 from knowledge import private_files
 
 RASA_PORT = int(os.environ.get("INCLUBOT_RASA_PORT", "5005"))
 ACTIONS_PORT = int(os.environ.get("INCLUBOT_ACTIONS_PORT", "5055"))
 WEB_PORT = int(os.environ.get("INCLUBOT_WEB_PORT", "8080"))
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/locales", "knowledge/taxonomy.yml")
 
 
 def main(argv=None) -> int:
@@ -293,19 +292,65 @@ def kb_export(args) -> int:
 
 
 def train() -> int:
-    """Train with Rasa, which reuses the previous model when nothing changed."""
-    command = [str(servers.BIN / "rasa"), "train", "--out", str(servers.MODELS_DIR), "--quiet"]
-    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **servers.OPENMP_SETTINGS}
-    code = subprocess.call(command, cwd=servers.PROJECT_ROOT, env=environment)
+    """Train when the training inputs changed since the newest model (bot/training_inputs.py);
+    otherwise say so at once, without loading Rasa or writing a new archive."""
+    from bot import training_inputs
+
+    current = training_inputs.fingerprint()
+    model = training_inputs.up_to_date(servers.MODELS_DIR)
+    if model is not None:
+        print(f"the model is up to date ({model.relative_to(servers.PROJECT_ROOT)})", flush=True)
+        return 0
+    code = _train_with_progress()
+    newest = training_inputs.newest_model(servers.MODELS_DIR)
+    if code == 0 and newest is not None:
+        training_inputs.record(newest, current)
     _prune_models(keep=3)
+    return code
+
+
+def _train_with_progress() -> int:
+    """`rasa train`, its progress on the terminal, its log (and the libraries' warnings) in
+    var/log/train.log."""
+    from bot.training_progress import parse
+
+    log_path = private_files.private_dir(servers.PROJECT_ROOT / "var" / "log") / "train.log"
+    print(f"training the model (a few minutes the first time; log: {log_path.relative_to(servers.PROJECT_ROOT)})", flush=True)
+    command = [str(servers.BIN / "python"), "-m", "bot.training_progress", "--out", str(servers.MODELS_DIR)]
+    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", **servers.OPENMP_SETTINGS}
+    in_place = sys.stdout.isatty()
+    with open(log_path, "a", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command, cwd=servers.PROJECT_ROOT, env=environment, text=True, errors="replace",
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        for line in process.stdout:
+            progress = parse(line)
+            if progress is None:
+                log.write(line)
+            elif in_place:
+                print(f"\r\033[K  {progress}", end="", flush=True)
+            else:
+                print(f"  {progress}", flush=True)
+        code = process.wait()
+    if in_place:
+        print(flush=True)
+    if code == 0:
+        print("training done", flush=True)
+        return code
+    last_lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-8:]
+    print(f"training failed (exit code {code}); the end of {log_path}:", *last_lines, sep="\n  ", file=sys.stderr)
     return code
 
 
 def _prune_models(keep: int) -> None:
     """Rasa serves the newest model; older ones only fill the disk (about 5 MB each)."""
+    from bot import training_inputs
+
     models = sorted(servers.MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in models[keep:]:
         old.unlink(missing_ok=True)
+        training_inputs.forget(old)
 
 
 def run(telegram_polling: bool = False) -> int:
@@ -316,6 +361,7 @@ def run(telegram_polling: bool = False) -> int:
         if problem:
             print(problem, file=sys.stderr)
             return 2
+    _warnings_to_log(private_files.private_dir(servers.PROJECT_ROOT / "var" / "log") / "inclubot.log")
     setup = (
         db_upgrade, lambda: kb_load_demo(argparse.Namespace(if_empty=True)),
         lambda: privacy_command(argparse.Namespace(privacy_command="purge", older_than_days=None)), train,
@@ -328,27 +374,26 @@ def run(telegram_polling: bool = False) -> int:
     private_files.tighten(servers.PROJECT_ROOT / "var")  # what an older version left readable
     logs = private_files.private_dir(servers.PROJECT_ROOT / "var" / "log")
     action_url = f"http://127.0.0.1:{ACTIONS_PORT}/webhook"
-    started = []
-    stopping = False
+    supervisor = Supervisor([
+        servers.action_server(ACTIONS_PORT, host, log_path=logs / "actions.log"),
+        servers.rasa_server(RASA_PORT, action_url, host, log_path=logs / "rasa.log"),
+        servers.web_server(WEB_PORT, host, log_path=logs / "web.log"),
+        *([telegram_poller(host, logs)] if telegram_polling else []),
+    ], logs / "supervisor.log", echo=lambda line: print(line, file=sys.stderr, flush=True))
 
     def stop(*_):
-        nonlocal stopping
-        stopping = True
+        supervisor.stopping.set()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        for server in (
-            servers.action_server(ACTIONS_PORT, host, log_path=logs / "actions.log"),
-            servers.rasa_server(RASA_PORT, action_url, host, log_path=logs / "rasa.log"),
-            servers.web_server(WEB_PORT, host, log_path=logs / "web.log"),
-            *([telegram_poller(host, logs)] if telegram_polling else []),
-        ):
-            started.append(server.start())
-            print(f"starting {server.name} ...", flush=True)
-            server.wait_until_up()
-            if stopping:
-                return 0
+        print("starting the action server, the Rasa server and the web app ...", flush=True)
+        problem = supervisor.start()
+        if problem == "stopping":
+            return 0
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
         print(
             f"\nIncluBot is running:\n"
             f"  REST channel   http://{host}:{RASA_PORT}/webhooks/rest/webhook\n"
@@ -357,20 +402,27 @@ def run(telegram_polling: bool = False) -> int:
             f"  web app        http://{host}:{WEB_PORT}/\n"
             + ("  Telegram       polling for updates\n" if telegram_polling else "") +
             f"  logs           {logs}\n"
-            f"Press Ctrl-C to stop.",
+            f"A server that stops is started again (see supervisor.log). Press Ctrl-C to stop.",
             flush=True,
         )
-        while not stopping:
-            for server in started:
-                if server.process.poll() is not None:
-                    print(f"{server.name} stopped unexpectedly (see {server.log_path})", file=sys.stderr)
-                    return 1
-            time.sleep(0.5)
+        supervisor.wait()
         return 0
     finally:
         print("stopping ...", flush=True)
-        for server in reversed(started):
-            server.stop()
+        supervisor.stop()
+
+
+def _warnings_to_log(path: Path) -> None:
+    """Libraries' deprecation warnings are for developers: into the log, off the terminal."""
+    import logging
+
+    logging.captureWarnings(True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    warnings_logger = logging.getLogger("py.warnings")
+    warnings_logger.addHandler(handler)
+    warnings_logger.propagate = False
+    path.chmod(0o600)
 
 
 def telegram_poller(host: str, logs: Path) -> "servers.Server":

@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from bot.deadlines import REDIS_S
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS_FILE = PROJECT_ROOT / "endpoints.yml"
 LOCK_KEY_PREFIX = "inclubot"
@@ -38,6 +40,7 @@ def redis_lock_store(url: str) -> Dict[str, object]:
         "db": int(database),
         "use_ssl": parts.scheme == "rediss",
         "key_prefix": LOCK_KEY_PREFIX,
+        "socket_timeout": REDIS_S,  # Rasa's default, 10 s, would leave a person waiting
     }
     if parts.username:
         settings["username"] = unquote(parts.username)

@@ -62,6 +62,8 @@ class Server:
             start_new_session=True,  # Ctrl-C goes to us; we stop the children in order
             umask=private_files.OWNER_ONLY_UMASK,  # its databases, keys and logs: owner only
         )
+        if output:
+            output.close()  # the child has its own copy; a restarted server opens it again
         return self
 
     def wait_until_up(self, timeout: float = 180.0) -> None:
@@ -87,6 +89,13 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+    def kill(self) -> None:
+        """Stop it at once, hung or not (SIGKILL stops a frozen process too)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def _log_hint(self) -> str:
         return f" (see {self.log_path})" if self.log_path else ""

@@ -29,7 +29,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.conversation_db import conversation_key, prepared_url, pseudonym, tracker_store_url
 from bot.distances import without_distances
 from bot.scrubbing import scrub
-from knowledge.db import sqlite_pool_options
+from knowledge.db import connect_timeout_options, sqlite_pool_options
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,8 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             # (scrubbed) message into the error log.
             self.engine.dispose()
             options = {**create_engine_kwargs(url), **sqlite_pool_options(url)}
+            # Rasa's connect_args (a schema) kept, a connect timeout added.
+            options["connect_args"] = {**options.get("connect_args", {}), **connect_timeout_options(url).get("connect_args", {})}
             self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -14,6 +14,7 @@ from knowledge import private_files
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'inclubot.db'}"
+CONNECT_TIMEOUT_S = 3
 
 
 def database_url() -> str:
@@ -27,7 +28,7 @@ def get_engine(url: str = None) -> Engine:
         private_files.private_dir(Path(url[len("sqlite:///"):]).parent)
     # pool_pre_ping: a restarted database must not leave dead connections behind.
     # hide_parameters: a failed statement is logged without its values (a user's question).
-    options = {"future": True, "pool_pre_ping": True, "hide_parameters": True, **sqlite_pool_options(url)}
+    options = {"future": True, "pool_pre_ping": True, "hide_parameters": True, **sqlite_pool_options(url), **connect_timeout_options(url)}
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -40,6 +41,15 @@ def sqlite_pool_options(url: str) -> Dict[str, Any]:
     took 28 ms instead of 6, the tracker store a tenth of the server's time per message."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         return {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+    return {}
+
+
+def connect_timeout_options(url: str) -> Dict[str, Any]:
+    """A PostgreSQL server that cannot be reached (packets dropped) would hold a connection
+    attempt for about two minutes, and with it a person's message (bot/deadlines.py): a few
+    seconds, unless the URL sets its own connect_timeout."""
+    if url.startswith("postgresql") and "connect_timeout=" not in url:
+        return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_S}}
     return {}
 
 

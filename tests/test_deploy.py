@@ -184,3 +184,19 @@ def test_network_policies_let_each_server_be_reached_only_by_those_that_use_it()
     labelled |= {doc["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
                  for doc in documents() if doc["kind"] == "CronJob"}
     assert allowed["postgres"] <= labelled
+
+
+@pytest.mark.parametrize("name", ["inclubot-rasa", "inclubot-actions", "inclubot-web"])
+def test_each_server_is_taken_out_of_service_when_it_hangs_and_restarted(name):
+    """What `inclubot run`'s supervisor does on one machine (bot/supervisor.py), Kubernetes
+    does through probes: not ready -> no traffic; not alive -> the container is restarted."""
+    container = named("Deployment")[name]["spec"]["template"]["spec"]["containers"][0]
+    readiness, liveness = container.get("readinessProbe"), container.get("livenessProbe")
+    assert readiness and liveness, name
+    assert readiness["httpGet"]["path"] == liveness["httpGet"]["path"]
+    port = container["ports"][0]
+    assert readiness["httpGet"]["port"] in (port["name"], port["containerPort"])
+    # A hung server answers no probe: it must fail within seconds, and a restart come
+    # within a minute, not the 5 minutes a person's message would otherwise wait.
+    assert liveness.get("timeoutSeconds", 1) <= 5 and readiness.get("timeoutSeconds", 1) <= 5
+    assert liveness.get("periodSeconds", 10) * liveness.get("failureThreshold", 3) <= 60

@@ -34,6 +34,8 @@ def test_run_serves_everything_on_loopback_and_ctrl_c_stops_it(trained_model, tm
     try:
         rasa = f"http://127.0.0.1:{ports['RASA']}"
         wait_for(f"http://127.0.0.1:{ports['WEB']}/health")
+        wait_for(f"http://127.0.0.1:{ports['ACTIONS']}/health")
+        wait_for(f"{rasa}/webhooks/rest/")  # the servers start together: each is waited for
         reply = requests.post(
             f"{rasa}/webhooks/rest/webhook",
             json={"sender": "run-test", "message": "I need a doctor", "metadata": {"city": "mechelen"}},

@@ -3,6 +3,7 @@ answer: refuse or explain bad input, and say so when the assistant cannot answer
 
 Channel-independent: the REST channel uses it; so can socket.io and Telegram.
 """
+import asyncio
 import re
 import unicodedata
 from typing import Any, Dict, Optional, Tuple
@@ -11,6 +12,7 @@ from bot import fault_reply
 from bot.texts import text as bot_text
 from knowledge.taxonomy import load_taxonomy
 
+FAULT_LOOKUP_S = 0.5  # the fault reply reads the conversation no longer than this
 MAX_MESSAGE_CHARS = 5000  # longer is a paste, not a question; it is refused politely
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -77,8 +79,9 @@ async def unavailable_reply(agent: Any, sender_id: str, metadata: Dict[str, str]
     tracker = None
     if agent is not None:
         try:
-            tracker = await agent.tracker_store.retrieve(sender_id)
-        except Exception:  # the store may be down: the reply must still go out
+            # The store may be down or hung: the reply must still go out, in time.
+            tracker = await asyncio.wait_for(agent.tracker_store.retrieve(sender_id), FAULT_LOOKUP_S)
+        except Exception:
             tracker = None
     language = reply_language(metadata, tracker.get_slot("language") if tracker else None)
     city = (tracker.get_slot("city") if tracker else None) or metadata.get("city")

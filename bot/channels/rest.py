@@ -21,6 +21,7 @@ from sanic.response import HTTPResponse
 
 from bot import conversation_ids
 from bot.channels import message_guard
+from bot.deadlines import within_reply_deadline
 from knowledge.networks import address_in, parse_networks
 
 logger = logging.getLogger(__name__)
@@ -88,9 +89,9 @@ class RestInput(RasaRestInput):
 
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
+                await within_reply_deadline(on_new_message(
                     UserMessage(text, collector, conversation, input_channel=self.name(), metadata=metadata)
-                )
+                ))
             except Exception:
                 # No message text in the log: it may hold personal data.
                 logger.exception("handling a REST message failed")

@@ -24,6 +24,7 @@ from sanic import Blueprint
 
 from bot import conversation_ids
 from bot.channels import message_guard
+from bot.deadlines import within_reply_deadline
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -85,9 +86,9 @@ class SocketIOInput(RasaSocketIOInput):
                 await output.send_text_message(sender_id, message_guard.explain(problem, language))
                 return {"ok": True}
             try:
-                await on_new_message(
+                await within_reply_deadline(on_new_message(
                     UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
-                )
+                ))
             except Exception:
                 # No message text in the log: it may hold personal data.
                 logger.exception("handling a socket.io message failed")

@@ -39,6 +39,7 @@ from actions.conversation import known_cities
 from actions.rendering import city_buttons, theme_buttons
 from bot import conversation_ids
 from bot.channels import message_guard
+from bot.deadlines import within_reply_deadline
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
 from bot.channels.telegram_output import CallbackPayloads, TelegramOutput
 from bot.channels.telegram_redelivery import RecentUpdates
@@ -364,7 +365,7 @@ class TelegramInput(InputChannel):
         self._in_background(self.output.typing(chat))
         collector = CollectingOutputChannel()
         try:
-            await on_new_message(UserMessage(message, collector, conversation_ids.telegram(chat), input_channel=self.name(), metadata=metadata))
+            await within_reply_deadline(on_new_message(UserMessage(message, collector, conversation_ids.telegram(chat), input_channel=self.name(), metadata=metadata)))
         except Exception as error:  # noqa: BLE001 - the user gets an answer whatever broke
             logger.error("the assistant could not handle a Telegram message: %s", type(error).__name__)
             logger.debug("details", exc_info=True)

@@ -1,0 +1,78 @@
+"""Whether the newest model was trained from the files as they are now, answered without
+loading Rasa (which takes a minute on a small machine, and then repackages the model).
+
+The fingerprint is a SHA-256 over what training reads: the configuration, the domain, the
+training data, the catalogue and taxonomy the components read, the code of the pipeline's
+own components (and the project modules they import), and the versions of Rasa and Python.
+It is written beside a model once Rasa has made it (`<model>.tar.gz.inputs`); a model
+without one (copied from elsewhere, or from an older version) is checked by Rasa once.
+"""
+import hashlib
+import platform
+import re
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INPUTS = ("config.yml", "domain.yml", "data", "bot/locales", "knowledge/taxonomy.yml", "bot/components")
+SUFFIX = ".inputs"
+_PROJECT_IMPORT = re.compile(r"^\s*from bot(?:\.(\w+))? import ([\w, ]+)", re.MULTILINE)
+
+
+def _component_dependencies(root: Path) -> List[Path]:
+    """The bot/ modules the pipeline's components import (one level is what they use)."""
+    found = set()
+    for source in (root / "bot" / "components").glob("*.py"):
+        for module, names in _PROJECT_IMPORT.findall(source.read_text(encoding="utf-8")):
+            candidates = [module] if module else [n.strip() for n in names.split(",")]
+            for name in candidates:
+                path = root / "bot" / f"{name}.py"
+                if name != "components" and path.is_file():
+                    found.add(path)
+    return sorted(found)
+
+
+def _files(root: Path) -> Iterable[Path]:
+    for name in INPUTS:
+        path = root / name
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    yield from _component_dependencies(root)
+
+
+def fingerprint(root: Path = PROJECT_ROOT) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"rasa {metadata.version('rasa')} python {platform.python_version()}\n".encode())
+    for path in _files(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def newest_model(models: Path) -> Optional[Path]:
+    archives = sorted(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return archives[-1] if archives else None
+
+
+def _record_of(model: Path) -> Path:
+    return model.with_name(model.name + SUFFIX)
+
+
+def up_to_date(models: Path, root: Path = PROJECT_ROOT) -> Optional[Path]:
+    """The newest model when it was trained from the inputs as they are now, else None."""
+    model = newest_model(models)
+    if model is None or not _record_of(model).is_file():
+        return None
+    return model if _record_of(model).read_text(encoding="utf-8").strip() == fingerprint(root) else None
+
+
+def record(model: Path, inputs_fingerprint: str) -> None:
+    """Remember which inputs `model` was trained from."""
+    _record_of(model).write_text(inputs_fingerprint + "\n", encoding="utf-8")
+
+
+def forget(model: Path) -> None:
+    _record_of(model).unlink(missing_ok=True)
