@@ -22,7 +22,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
-from bot import conversation_ids
+from bot import conversation_ids, handoff_delivery
 from bot.channels import message_guard
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
         sio = self.sio
+        handoff_delivery.register(conversation_ids.WIDGET, self.deliver_staff_reply)
         # Registering a handler again replaces Rasa's for the same event.
 
         @sio.on("session_request", namespace=self.namespace)
@@ -63,6 +64,8 @@ class SocketIOInput(RasaSocketIOInput):
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            if self.session_persistence:  # staff replies that came while the page was away
+                await handoff_delivery.deliver(conversation_id=conversation_ids.widget(session_id))
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> Dict[str, Any]:
@@ -97,6 +100,15 @@ class SocketIOInput(RasaSocketIOInput):
             return {"ok": True}
 
         return webhook
+
+    async def deliver_staff_reply(self, conversation_id: str, reply: str, buttons) -> bool:
+        """A staff reply to the widget's open page; False when no page of that session is
+        connected (it waits until the page reconnects)."""
+        room = conversation_ids.channel_id_of(conversation_id)
+        if not any(True for _ in self.sio.manager.get_participants(self.namespace or "/", room)):
+            return False
+        await CountingOutput(self.sio, self.bot_message_evt).send_text_with_buttons(conversation_id, reply, buttons)
+        return True
 
     def _agent(self, sid: str) -> Any:
         request = (self.sio.get_environ(sid, namespace=self.namespace) or {}).get("sanic.request")
