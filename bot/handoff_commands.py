@@ -85,7 +85,7 @@ def read_reply() -> str:
 
 
 def reply(args) -> int:
-    from bot.handoff_delivery import request_delivery
+    from bot.handoff_request import request_delivery
     from knowledge import tickets
     from knowledge.db import session_scope
     from knowledge.models import AuditLog

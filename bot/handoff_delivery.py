@@ -13,16 +13,13 @@ credentials.yml names the channel (`bot.handoff_delivery.HandoffDeliveryInput`).
 """
 import asyncio
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
-import requests
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot import conversation_ids
-from bot.texts import text
 from knowledge import tickets
 from knowledge.db import session_scope
 
@@ -108,28 +105,3 @@ class HandoffDeliveryInput(InputChannel):
                 return response.json({"error": "the replies are saved but could not be delivered now"}, status=503)
 
         return webhook
-
-
-# --- the staff side (admin, CLI) ---------------------------------------------------------
-
-def rasa_url() -> str:
-    return os.environ.get("INCLUBOT_RASA_URL") or f"http://127.0.0.1:{os.environ.get('INCLUBOT_RASA_PORT', '5005')}"
-
-
-def request_delivery(ticket_id: int) -> str:
-    """Asks the Rasa server to deliver a ticket's replies; what happened, for staff."""
-    try:
-        answer = requests.post(f"{rasa_url()}/webhooks/handoff/deliver", json={"ticket": ticket_id}, timeout=60)
-        result = answer.json() if answer.ok else None
-    except (requests.RequestException, ValueError):
-        result = None
-    if not result:
-        return "saved; the assistant could not be reached, so it will reach the person with the bot's next answer to them"
-    if result.get("pending"):
-        return ("saved; not delivered yet (the person's chat cannot be reached now): "
-                "it will reach them when their chat is open again or with the bot's next answer")
-    return "delivered to the person's chat"
-
-
-def forget_text(language: str) -> str:
-    return text("forget_done", language)
