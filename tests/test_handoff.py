@@ -354,7 +354,7 @@ def admin(handoff_db, assistant, logs):
     from test_admin import create_account, create_coordinator, logged_in, start_admin
 
     create_coordinator(handoff_db, "coordinator@city.example")
-    server = start_admin(handoff_db, logs, INCLUBOT_RASA_URL=assistant)
+    server = start_admin(handoff_db, logs, INCLUBOT_RASA_URL=assistant, INCLUBOT_PUBLIC_RASA_URL=assistant)
     try:
         coordinator = logged_in(server.base_url, "coordinator@city.example")
         create_account(coordinator, "mechelen@city.example", "editor", "mechelen")
@@ -432,3 +432,74 @@ def test_admin_inbox_reply_assign_close_scoped_to_the_city(admin, user, handoff_
     assert audit_actions(handoff_db, ticket_id) == ["handoff-reply", "handoff-assign", "handoff-close"]
     # the person, back with the bot after staff closed it
     assert text("services_intro", "en", category=text("category_health", "en"), city="Mechelen") in texts(person.send("I need a doctor"))
+
+
+# --- the widget (Chromium) -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chromium():
+    from widget_browser import ChromiumSession
+
+    session = ChromiumSession()
+    try:
+        yield session.browser
+    finally:
+        session.close()
+
+
+def widget_session(widget, city: str) -> str:
+    return widget.page.evaluate(f"JSON.parse(sessionStorage.getItem('inclubot:{city}')).sessionId")
+
+
+def test_widget_person_gets_the_staff_reply_in_the_open_page(chromium, admin, inclubot, handoff_db):
+    from conftest import ARTIFACTS
+    from widget_browser import WidgetPage
+
+    widget = WidgetPage(chromium).open(f"{admin.base_url}/mechelen?lang=en")
+    try:
+        widget.say("I need a doctor")
+        widget.wait_for_text(text("related", "en"))
+        widget.say("/ask_human")
+        widget.wait_for_text(text("handoff_consent", "en"))
+        # the tab's limits are told before anything is sent, with Telegram as the way out
+        widget.wait_for_text(text("handoff_widget_caveat", "en"))
+        widget.click_reply(text("button_handoff_consent", "en"))
+        widget.wait_for_text(text("handoff_ask_question", "en")[:30])
+        widget.say("My son's school refused to enrol him, what can I do?")
+        widget.wait_for_text("The team will read:")
+        widget.click_reply(text("button_handoff_send", "en"))
+        widget.wait_for_text("Your question has the number")
+        conversation = f"web:{widget_session(widget, 'mechelen')}"
+        [row] = ticket_rows(handoff_db, conversation)
+        [ticket] = [t for t in listed(inclubot) if t["id"] == row["id"]]
+        assert (ticket["channel"], ticket["question"]) == ("widget", "My son's school refused to enrol him, what can I do?")
+
+        answer = "Dear parent, the school must accept him: call the education office, we will help you."
+        replied = inclubot("handoff", "reply", str(ticket["id"]), "--text-stdin", stdin=answer.encode())
+        assert "delivered to the person's chat" in replied.stdout.decode()
+        widget.wait_for_text(answer)
+        widget.screenshot(ARTIFACTS / "handoff-widget-reply.png")
+
+        widget.say("Thank you, which office?")
+        widget.wait_for_text(text("handoff_added", "en", ticket=ticket["id"])[:40])
+        assert [t for t in listed(inclubot) if t["id"] == ticket["id"]][0]["messages"][-1]["text"] == "Thank you, which office?"
+
+        # the page goes away: the reply waits, and comes when the page is back in that tab
+        widget.page.goto("about:blank")
+        later = "The education office is on the first floor of the town hall."
+        waiting = inclubot("handoff", "reply", str(ticket["id"]), "--text-stdin", stdin=later.encode())
+        assert "not delivered yet" in waiting.stdout.decode()
+        widget.page.goto(f"{admin.base_url}/mechelen?lang=en")
+        widget.wait_until_shown()
+        widget.wait_for_text(later)
+        assert all(m["delivered_at"] for m in [t for t in listed(inclubot) if t["id"] == ticket["id"]][0]["messages"] if m["author"] != "person")
+
+        # "delete my conversation": the ticket and the conversation go, the tab is cleared
+        widget.page.locator("[data-inclubot] button.forget").click()
+        widget.wait_for_text(text("widget_forgotten", "en"))
+        assert ticket_rows(handoff_db, conversation) == []
+        assert later not in " ".join(widget.bot_texts())
+        widget.screenshot(ARTIFACTS / "handoff-widget-forgotten.png")
+        assert not widget.page_errors, widget.page_errors
+    finally:
+        widget.close()

@@ -12,6 +12,7 @@ What it changes in Rasa 3.6's SocketIOInput:
 - a message is acknowledged (socket.io ack) once it has been handled, so the widget knows
   it arrived and can say "not sent" otherwise.
 """
+import asyncio
 import logging
 import re
 import uuid
@@ -27,6 +28,7 @@ from bot.channels import message_guard
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+FORGET = "/forget"  # the widget's "delete my conversation" (and typed, as on Telegram)
 
 
 class CountingOutput(SocketIOOutput):
@@ -87,6 +89,8 @@ class SocketIOInput(RasaSocketIOInput):
                 language = await self._language(sid, metadata, sender_id)
                 await output.send_text_message(sender_id, message_guard.explain(problem, language))
                 return {"ok": True}
+            if text == FORGET:
+                return await self._forget(sender_id)
             try:
                 await on_new_message(
                     UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
@@ -100,6 +104,19 @@ class SocketIOInput(RasaSocketIOInput):
             return {"ok": True}
 
         return webhook
+
+    @staticmethod
+    async def _forget(sender_id: str) -> Dict[str, Any]:
+        """The widget's "delete my conversation": the conversation and its tickets go; the
+        widget clears the tab's copy and confirms it in the user's language."""
+        from bot import retention
+
+        try:
+            await asyncio.to_thread(retention.forget_person, sender_id)
+        except Exception:
+            logger.exception("forgetting a widget conversation failed")
+            return {"ok": False, "error": "not deleted: try again later"}
+        return {"ok": True, "forgotten": True}
 
     async def deliver_staff_reply(self, conversation_id: str, reply: str, buttons) -> bool:
         """A staff reply to the widget's open page; False when no page of that session is

@@ -216,8 +216,10 @@
         }
       });
       this.input.addEventListener("input", () => this.fitInput());
+      this.forgetButton = el("button", { type: "button", class: "forget" });
+      this.forgetButton.addEventListener("click", () => this.forget());
       this.panel = el("section", { class: "chat", "aria-labelledby": id("title") },
-        el("header", { class: "header" }, this.title, el("span", { class: "language" }, globe, this.languageLabel, this.picker)),
+        el("header", { class: "header" }, this.title, el("span", { class: "language" }, globe, this.languageLabel, this.picker), this.forgetButton),
         this.status, this.log, this.form);
       this.applyLanguage();
     }
@@ -253,6 +255,7 @@
       this.inputLabel.textContent = this.t("input");
       this.input.placeholder = this.t("placeholder");
       this.sendButton.textContent = this.t("send");
+      this.forgetButton.textContent = this.t("forget");
       for (const [id, node] of this.nodes) this.renderState(this.findMessage(id), node);
       this.renderWelcome();
       this.showConnection();
@@ -433,6 +436,25 @@
         }
         this.store.save();
         this.renderState(message, this.nodes.get(message.id));
+      });
+    }
+
+    // "Delete my conversation": the server deletes it (and any ticket to staff), then this
+    // tab's copy goes and a new conversation starts.
+    forget() {
+      if (!this.ready) return;
+      const data = { message: "/forget", session_id: this.store.sessionId, metadata: this.metadata() };
+      this.socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", data, (error, answer) => {
+        if (error || !answer || !answer.forgotten) return;
+        this.store.messages = [];
+        this.store.sessionId = null;
+        this.nodes.clear();
+        this.log.replaceChildren();
+        this.welcome = null;
+        this.renderWelcome();
+        this.log.append(this.renderMessage(this.store.add({ from: "bot", text: this.t("forgotten"), replies: [] })));
+        this.ready = false;
+        this.socket.emit("session_request", { session_id: null });
       });
     }
 
