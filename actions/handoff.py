@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import re
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -119,21 +119,22 @@ def _draft_step(session, ticket, dispatcher, tracker, message) -> bool:
             return True
         if choice == DECLINE or (typed and intent == "deny"):
             session.delete(ticket)
-            dispatcher.utter_message(text=text("handoff_declined", language))
+            dispatcher.utter_message(text=text("handoff_nothing_sent", language))
             _show_contact(dispatcher, ticket.city_id, language)
             return True
     elif ticket.stage in (tickets.QUESTION, tickets.CONFIRM):
         if choice in (CANCEL, DECLINE):
             session.delete(ticket)
-            dispatcher.utter_message(text=text("handoff_cancelled", language))
+            dispatcher.utter_message(text=text("handoff_nothing_sent", language))
             _show_contact(dispatcher, ticket.city_id, language)
             return True
         if ticket.stage == tickets.CONFIRM and choice in (SEND, SEND_AS_WRITTEN):
             _open(session, ticket, dispatcher, tracker, keep_as_written=choice == SEND_AS_WRITTEN)
             return True
-        question = last_question(tracker) if choice == USE_LAST else (message.get("text") if typed else None)
+        question, category = last_question(tracker) if choice == USE_LAST else (message.get("text") if typed else None, intent)
         if question and question.strip():
             ticket.stage, ticket.question = tickets.CONFIRM, question.strip()[: tickets.MAX_TEXT_CHARS]
+            ticket.category = category if category in load_taxonomy().categories else None
             _show_back(dispatcher, ticket)
             return True
     # Anything else (another topic's button, a new question before consent): the draft is
@@ -195,7 +196,7 @@ def offer(dispatcher: CollectingDispatcher, tracker: Tracker, city_id: str, lang
 
 
 def _ask_question(dispatcher, tracker, language: str) -> None:
-    previous = last_question(tracker)
+    previous, _ = last_question(tracker)
     if previous:
         dispatcher.utter_message(
             text=text("handoff_ask_question_last", language, question=previous),
@@ -254,15 +255,16 @@ def reply_text(staff_text: str, language: str, ticket_id: int) -> str:
 CHATTER = {"ask_human", "greet", "goodbye", "thank", "affirm", "deny", "help", "choose_language", "inform_city", "bot_challenge"}
 
 
-def last_question(tracker: Tracker) -> Optional[str]:
-    """The person's last written question before asking for a person (as stored: scrubbed)."""
+def last_question(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
+    """The person's last written question before asking for a person (as stored: scrubbed),
+    and the intent it was understood as; (None, None) when there is none."""
     users = [e for e in tracker.events if e.get("event") == "user"][:-1]
     for event in reversed(users):
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         written = event.get("text") or ""
         if written and is_typed(event) and intent not in CHATTER and len(written.split()) >= 2:
-            return scrub(written)[: tickets.MAX_TEXT_CHARS]
-    return None
+            return scrub(written)[: tickets.MAX_TEXT_CHARS], intent
+    return None, None
 
 
 def excerpt_of(tracker: Tracker) -> List[Dict[str, str]]:

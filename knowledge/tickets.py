@@ -45,6 +45,7 @@ class Ticket(Base):
     status = Column(String(16), nullable=False, default=DRAFT)
     stage = Column(String(16), nullable=True)  # of a draft
     question = Column(Text, nullable=True)
+    category = Column(String(64), nullable=True)  # the service category the question was understood as
     # The person chose to send the question as written (with a phone number for a call-back).
     keeps_personal_data = Column(Boolean, nullable=False, default=False)
     excerpt = Column(JSON, nullable=False, default=list)  # [{"who": "person"|"bot", "text": ...}], scrubbed
@@ -62,7 +63,7 @@ class Ticket(Base):
     def as_dict(self) -> Dict:
         return {
             "id": self.id, "city": self.city_id, "language": self.language, "channel": self.channel,
-            "status": self.status, "question": self.question, "created_at": _iso(self.created_at),
+            "status": self.status, "question": self.question, "category": self.category, "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at), "assigned_to": self.assigned_to,
             "closed_at": _iso(self.closed_at), "close_reason": self.close_reason,
             "messages": [m.as_dict() for m in self.messages],

@@ -405,6 +405,15 @@ def test_admin_inbox_reply_assign_close_scoped_to_the_city(admin, user, handoff_
 
     page = editor.get(f"inbox/{ticket_id}/").text
     assert "The person writes in <strong>English (en)</strong>" in page and QUESTION in page
+    # "create an entry from this": the entry form with the ticket's city (and category) chosen
+    import html
+    import re
+
+    link = html.unescape(re.search(r'id="create-entry" href="([^"]+)"', page).group(1))
+    [ticket] = [t for t in listed(inclubot) if t["id"] == ticket_id]
+    assert "city=mechelen" in link and (ticket["category"] is None or f"category={ticket['category']}" in link)
+    entry_form = editor.http.get(admin.base_url + link, timeout=30).text
+    assert re.search(r'<option[^>]*selected[^>]*value="mechelen"|<option[^>]*value="mechelen"[^>]*selected', entry_form)
     # without the form's CSRF token nothing is sent
     assert editor.post(f"inbox/{ticket_id}/reply", {"text": "forged"}, csrf=False).status_code == 400
     assert editor.post(f"inbox/{ticket_id}/reply", {"text": "   "}).status_code == 302

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('stage', sa.String(length=16), nullable=True),
         sa.Column('question', sa.Text(), nullable=True),
+        sa.Column('category', sa.String(length=64), nullable=True),
         sa.Column('keeps_personal_data', sa.Boolean(), nullable=False),
         sa.Column('excerpt', sa.JSON(), nullable=False),
         sa.Column('assigned_to', sa.String(length=120), nullable=True),
