@@ -430,6 +430,16 @@ def test_admin_inbox_reply_assign_close_scoped_to_the_city(admin, user, handoff_
     assert len([m for m in telegram_api.messages(person.chat_id) if answer in m["text"]]) == 1
     assert [m["text"] for m in [t for t in listed(inclubot) if t["id"] == ticket_id][0]["messages"]] == [answer]
 
+    # a canned reply of the city, shown in full on the page, sent with one click
+    from knowledge.canned_replies import canned_replies
+
+    canned = canned_replies("mechelen")[0]["text"]
+    page = editor.get(f"inbox/{ticket_id}/").text
+    assert html.escape(canned, quote=False) in page
+    canned_key = re.search(r'name="reply_key" value="([0-9a-f]+-1)"', page).group(1)
+    assert editor.post(f"inbox/{ticket_id}/reply", {"text": canned, "reply_key": canned_key}).status_code == 302
+    wait_for_text(telegram_api, person.chat_id, canned)
+
     assert editor.post(f"inbox/{ticket_id}/assign", {}).status_code == 302
     assert "Assigned to: mechelen@city.example" in editor.get(f"inbox/{ticket_id}/").text
     assert editor.post(f"inbox/{ticket_id}/close", {"reason": "answered"}).status_code == 302
@@ -438,7 +448,7 @@ def test_admin_inbox_reply_assign_close_scoped_to_the_city(admin, user, handoff_
     editor.post(f"inbox/{ticket_id}/reply", {"text": "too late", "reply_key": "x1"})
     assert f"Not sent: ticket {ticket_id} is closed" in editor.get(f"inbox/{ticket_id}/").text
     assert f"/admin/inbox/{ticket_id}/" in editor.get("inbox/?status=closed").text
-    assert audit_actions(handoff_db, ticket_id) == ["handoff-reply", "handoff-assign", "handoff-close"]
+    assert audit_actions(handoff_db, ticket_id) == ["handoff-reply", "handoff-reply", "handoff-assign", "handoff-close"]
     # the person, back with the bot after staff closed it
     assert text("services_intro", "en", category=text("category_health", "en"), city="Mechelen") in texts(person.send("I need a doctor"))
 

@@ -19,6 +19,7 @@ from knowledge.admin.access import StaffOnly
 from knowledge.admin.database import db_session
 from knowledge.admin.insights_view import chosen_cities, city_choice
 from knowledge.admin.permissions import cities_of
+from knowledge.canned_replies import canned_replies
 from knowledge.models import AuditLog
 from knowledge.taxonomy import load_taxonomy
 
@@ -56,7 +57,7 @@ class InboxView(StaffOnly, BaseView):
         return self.render(
             "staff_admin/ticket.html", ticket=ticket, language_name=language_name,
             city_name=load_taxonomy().cities[ticket.city_id].name if ticket.city_id in load_taxonomy().cities else ticket.city_id,
-            reply_key=uuid.uuid4().hex,
+            reply_key=uuid.uuid4().hex, canned=canned_replies(ticket.city_id),
         )
 
     def _audit(self, ticket, action: str, **changes) -> None:
