@@ -93,7 +93,7 @@ def reply(args) -> int:
     text = read_reply()
     with session_scope() as session:
         ticket = tickets.for_staff(session, args.ticket_id)
-        message = tickets.reply(session, ticket, actor(), text)
+        message, _ = tickets.reply(session, ticket, actor(), text)
         session.add(AuditLog(actor=actor(), action="handoff-reply", city_id=ticket.city_id,
                              changes={"ticket": ticket.id, "message": message.id}))
         ticket_id = ticket.id

@@ -12,7 +12,7 @@ conversation (`forget`) and some time after it is closed (`purge`).
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -200,9 +200,9 @@ def _checked_text(text) -> str:
     return text
 
 
-def reply(session: Session, ticket: Ticket, author: str, text: str, reply_key: Optional[str] = None) -> TicketMessage:
-    """A staff reply, stored for delivery. A closed ticket takes none; the same form sent
-    twice (same `reply_key`) is one reply."""
+def reply(session: Session, ticket: Ticket, author: str, text: str, reply_key: Optional[str] = None) -> Tuple[TicketMessage, bool]:
+    """A staff reply, stored for delivery, and whether it is new. A closed ticket takes none;
+    the same form sent twice (same `reply_key`) is one reply."""
     text = _checked_text(text)
     if ticket.status == CLOSED:
         raise TicketError(f"ticket {ticket.id} is closed: the reply was not sent")
@@ -210,7 +210,7 @@ def reply(session: Session, ticket: Ticket, author: str, text: str, reply_key: O
         existing = session.execute(select(TicketMessage).where(
             TicketMessage.ticket_id == ticket.id, TicketMessage.reply_key == reply_key)).scalar_one_or_none()
         if existing is not None:
-            return existing
+            return existing, False
     message = TicketMessage(ticket_id=ticket.id, author=author, text=text, reply_key=reply_key)
     session.add(message)
     ticket.status, ticket.updated_at = WAITING, utcnow()
@@ -218,7 +218,7 @@ def reply(session: Session, ticket: Ticket, author: str, text: str, reply_key: O
         session.flush()
     except IntegrityError:  # the same form, sent at the same moment by a second request
         raise TicketError("this reply was already sent") from None
-    return message
+    return message, True
 
 
 def assign(session: Session, ticket: Ticket, username: str) -> None:

@@ -69,11 +69,14 @@ class InboxView(StaffOnly, BaseView):
         ticket = self._ticket(ticket_id)
         session = db_session()
         try:
-            message = tickets.reply(session, ticket, self.staff.username, request.form.get("text", ""),
-                                    reply_key=(request.form.get("reply_key") or "")[:64] or None)
+            message, new = tickets.reply(session, ticket, self.staff.username, request.form.get("text", ""),
+                                         reply_key=(request.form.get("reply_key") or "")[:64] or None)
         except tickets.TicketError as problem:
             session.rollback()
             flash(f"Not sent: {problem}.", "error")
+            return redirect(url_for(".ticket", ticket_id=ticket_id))
+        if not new:  # the same form sent again (a double click, a reload): one reply
+            flash("This reply was sent already.", "info")
             return redirect(url_for(".ticket", ticket_id=ticket_id))
         self._audit(ticket, "handoff-reply", message=message.id)
         session.commit()
