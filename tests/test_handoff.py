@@ -497,6 +497,9 @@ def test_widget_person_gets_the_staff_reply_in_the_open_page(chromium, admin, in
         replied = inclubot("handoff", "reply", str(ticket["id"]), "--text-stdin", stdin=answer.encode())
         assert "delivered to the person's chat" in replied.stdout.decode()
         widget.wait_for_text(answer)
+        from playwright.sync_api import expect
+
+        expect(widget.page.locator("[data-inclubot] .item.bot", has_text=answer)).to_be_in_viewport()  # scrolled to it
         widget.screenshot(ARTIFACTS / "handoff-widget-reply.png")
 
         widget.say("Thank you, which office?")

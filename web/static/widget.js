@@ -23,6 +23,7 @@
   const LANGUAGE_TELL_DELAY_MS = 800; // keyboard users step through the picker: tell the bot once they stop
   const RECONNECTED_NOTICE_MS = 4000;
   const MAX_STORED_MESSAGES = 200;
+  const UNPROMPTED_AFTER_MS = 3000; // a bot message this long after the previous one starts a new turn
   const MAX_MESSAGE_CHARS = 5000; // as the server (bot/channels/message_guard.py)
   const CHOOSE_LANGUAGE = /^\/choose_language(\{.*\})$/;
 
@@ -470,7 +471,11 @@
       const item = this.renderMessage(message);
       this.log.append(item);
       const previous = this.store.messages[this.store.messages.length - 2];
-      if (previous && previous.from === "user") this.showReplyStart(item);
+      // A message that comes on its own (a staff member's answer) is brought into view too.
+      const now = Date.now();
+      const unprompted = !this.lastReceivedAt || now - this.lastReceivedAt > UNPROMPTED_AFTER_MS;
+      this.lastReceivedAt = now;
+      if ((previous && previous.from === "user") || unprompted) this.showReplyStart(item);
     }
 
     // -- the connection --
