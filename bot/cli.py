@@ -142,7 +142,7 @@ def privacy_command(args) -> int:
             if events or tickets:
                 print(f"deleted {events} event(s) of that conversation and {tickets} handoff ticket(s)")
             else:
-                print("no conversation or ticket is stored under that id")
+                print("no conversation is stored under that id, and no handoff ticket")
         else:
             days = args.older_than_days if args.older_than_days is not None else retention.retention_days()
             print(retention.purge(days).describe())
