@@ -499,8 +499,8 @@ def test_widget_person_gets_the_staff_reply_in_the_open_page(chromium, admin, in
         widget.wait_for_text(answer)
         from playwright.sync_api import expect
 
-        expect(widget.page.locator("[data-inclubot] .item.bot", has_text=answer)).to_be_in_viewport()  # scrolled to it
         widget.screenshot(ARTIFACTS / "handoff-widget-reply.png")
+        expect(widget.page.locator("[data-inclubot] .item.bot", has_text=answer)).to_be_in_viewport()  # scrolled to it
 
         widget.say("Thank you, which office?")
         widget.wait_for_text(text("handoff_added", "en", ticket=ticket["id"])[:40])

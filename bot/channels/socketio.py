@@ -124,7 +124,10 @@ class SocketIOInput(RasaSocketIOInput):
         room = conversation_ids.channel_id_of(conversation_id)
         if not any(True for _ in self.sio.manager.get_participants(self.namespace or "/", room)):
             return False
-        await CountingOutput(self.sio, self.bot_message_evt).send_text_with_buttons(conversation_id, reply, buttons)
+        # One message, not split at blank lines as Rasa splits the bot's: one answer, one bubble.
+        quick_replies = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+        await self.sio.emit(self.bot_message_evt, {"text": reply, "quick_replies": quick_replies},
+                            room=room, namespace=self.namespace)
         return True
 
     def _agent(self, sid: str) -> Any:

@@ -23,7 +23,6 @@
   const LANGUAGE_TELL_DELAY_MS = 800; // keyboard users step through the picker: tell the bot once they stop
   const RECONNECTED_NOTICE_MS = 4000;
   const MAX_STORED_MESSAGES = 200;
-  const UNPROMPTED_AFTER_MS = 3000; // a bot message this long after the previous one starts a new turn
   const MAX_MESSAGE_CHARS = 5000; // as the server (bot/channels/message_guard.py)
   const CHOOSE_LANGUAGE = /^\/choose_language(\{.*\})$/;
 
@@ -423,11 +422,13 @@
     }
 
     emit(message) {
+      this.turnsOpen = (this.turnsOpen || 0) + 1; // the server acknowledges once it has answered
       message.state = "sending";
       this.store.save();
       this.renderState(message, this.nodes.get(message.id));
       const data = { message: message.payload, session_id: this.store.sessionId, metadata: message.metadata };
       this.socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", data, (error, answer) => {
+        this.turnsOpen = Math.max(0, this.turnsOpen - 1);
         if (!error && answer && answer.ok) {
           message.state = "sent";
         } else if (error && !this.socket.connected) {
@@ -471,10 +472,9 @@
       const item = this.renderMessage(message);
       this.log.append(item);
       const previous = this.store.messages[this.store.messages.length - 2];
-      // A message that comes on its own (a staff member's answer) is brought into view too.
-      const now = Date.now();
-      const unprompted = !this.lastReceivedAt || now - this.lastReceivedAt > UNPROMPTED_AFTER_MS;
-      this.lastReceivedAt = now;
+      // A message that comes on its own, outside a turn (a staff member's answer), is
+      // brought into view too.
+      const unprompted = !this.turnsOpen;
       if ((previous && previous.from === "user") || unprompted) this.showReplyStart(item);
     }
 
