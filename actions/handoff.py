@@ -18,6 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.rendering import city_name
 from bot.conversation_ids import WIDGET, TELEGRAM, split
 from bot.scrubbing import scrub
 from bot.texts import text
@@ -69,11 +70,6 @@ def answer_days(city_id: str) -> int:
         if value.strip().isdigit():
             days[city.strip() or None] = int(value)
     return days.get(city_id, days[None])
-
-
-def city_name(city_id: str) -> str:
-    city = load_taxonomy().cities.get(city_id)
-    return city.name if city else city_id
 
 
 def done_button(language: str) -> List[Dict[str, str]]:

@@ -140,7 +140,12 @@ def open_ticket(session: Session, ticket: Ticket, excerpt: List[Dict[str, str]])
 
 
 def add_from_person(session: Session, ticket: Ticket, text: str) -> TicketMessage:
-    message = TicketMessage(ticket_id=ticket.id, author=PERSON, text=_checked_text(text))
+    """What the person writes while the ticket is open: scrubbed like the question, unless
+    they chose to send it as written (a phone number for a call-back)."""
+    from bot.scrubbing import scrub
+
+    text = _checked_text(text)
+    message = TicketMessage(ticket_id=ticket.id, author=PERSON, text=text if ticket.keeps_personal_data else scrub(text))
     session.add(message)
     ticket.status, ticket.updated_at = OPEN, utcnow()
     return message
