@@ -212,6 +212,12 @@ def test_the_last_question_is_offered_and_a_phone_number_is_kept_only_when_chose
     hidden.press(text("button_handoff_send", "en"))
     assert ticket_rows(handoff_db, f"tg:{hidden.chat_id}")[0]["question"] == "Please call me back at [phone] about my residence card"
 
+    # what they add later is kept as the question was: hidden, or as written when they chose so
+    for who, expected in ((hidden, "Or on [phone] after 5 pm"), (caller, "Or on +32 470 99 88 77 after 5 pm")):
+        who.send("Or on +32 470 99 88 77 after 5 pm")
+        [ticket] = [t for t in listed(inclubot) if t["id"] == ticket_rows(handoff_db, f"tg:{who.chat_id}")[0]["id"]]
+        assert ticket["messages"][-1]["text"] == expected
+
 
 def test_no_consent_no_ticket(user, handoff_db):
     person = user()
