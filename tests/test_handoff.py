@@ -333,6 +333,29 @@ def test_concurrent_replies_by_two_staff_are_both_delivered_once(user, inclubot,
     assert sorted(m["text"] for m in ticket["messages"]) == ["Answer from Anna", "Answer from Bram"]
 
 
+def test_a_staff_reply_gets_through_telegram_errors_and_a_blocked_chat_keeps_it(user, inclubot, telegram_api):
+    person = user()
+    ticket_id = open_ticket_on_telegram(person)
+    telegram_api.inject("sendMessage", status=429, retry_after=1, chat_id=person.chat_id)
+    telegram_api.inject("sendMessage", status=502, chat_id=person.chat_id)
+    answer = "We have your question and will call the school tomorrow."
+    replied = inclubot("handoff", "reply", str(ticket_id), "--text-stdin", stdin=answer.encode())
+    assert "delivered to the person's chat" in replied.stdout.decode()
+    assert len([m for m in telegram_api.messages(person.chat_id) if answer in m["text"]]) == 1
+
+    # the person blocked the bot (403): the reply is kept, not delivered, and comes with the
+    # bot's next answer to them
+    telegram_api.inject("sendMessage", status=403, chat_id=person.chat_id)
+    later = "The school will see you on Thursday."
+    replied = inclubot("handoff", "reply", str(ticket_id), "--text-stdin", stdin=later.encode())
+    assert "not delivered yet" in replied.stdout.decode()
+    [ticket] = [t for t in listed(inclubot) if t["id"] == ticket_id]
+    assert ticket["messages"][-1]["text"] == later and ticket["messages"][-1]["delivered_at"] is None
+    answered = person.send("Hello again")
+    assert text("handoff_reply", "en", ticket=ticket_id, reply=later) in texts(answered)
+    assert text("handoff_added", "en", ticket=ticket_id) in texts(answered)
+
+
 def test_rest_person_gets_the_reply_with_the_next_answer(assistant, inclubot):
     person = Chat(assistant, metadata={"city": "jelgava", "language": "en"})
     person.say("hello")
