@@ -15,6 +15,7 @@ time; bounded in count. The CLI adds its own start-up (about 2 s of Python impor
 """
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -167,9 +168,7 @@ def main(argv=None) -> int:
         env={**env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
              "TELEGRAM_WEBHOOK_URL": f"{rasa_url}/webhooks/telegram/webhook", "TELEGRAM_SECRET_TOKEN": SECRET},
     )
-    import os
-
-    os.environ["INCLUBOT_RASA_URL"] = rasa_url
+    os.environ["INCLUBOT_RASA_URL"] = rasa_url  # where request_delivery finds this Rasa server
     results = {"telegram": [], "widget": []}
     try:
         for server in (actions, rasa):
