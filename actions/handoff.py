@@ -45,7 +45,10 @@ def button(choice: str, language: str) -> Dict[str, str]:
 
 
 def choice_of(message: Dict) -> Optional[str]:
-    """The handoff button pressed (or /done typed on Telegram), from the payload text."""
+    """The handoff button pressed (or /done typed: Telegram sends it as the Done button's
+    payload, the widget and REST as it is), from the payload text."""
+    if (message.get("text") or "").strip().lower() == "/done":
+        return DONE
     match = _PAYLOAD.match((message.get("text") or "").strip())
     if not match:
         return None

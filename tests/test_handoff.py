@@ -373,6 +373,7 @@ def test_rest_person_gets_the_reply_with_the_next_answer(assistant, inclubot):
     answer = person.say("And on Saturdays?")
     assert "The library has a course on Tuesdays." in answer
     assert text("handoff_added", "en", ticket=ticket_id) in answer
+    assert person.say("/done") == text("handoff_done", "en")  # typed, as the texts say
 
 
 # --- the staff inbox in the admin ------------------------------------------------------------
