@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions import handoff
 from actions.context import ContextAction, current_language, shared_location
 from actions.needs import likely_topics, mentions_mental_health, question_beside_danger, second_need, unsure
 from actions.rendering import category_buttons, city_name, reading_notes, render_entry, theme_buttons, topic_buttons
@@ -107,7 +108,7 @@ class ActionAnswer(ContextAction):
         language = current_language(tracker)
         try:
             if intent == "ask_human":
-                self._human_contact(dispatcher, city_id, language)
+                handoff.offer(dispatcher, tracker, city_id, language)  # consent first (actions/handoff.py)
             else:
                 self._services(dispatcher, city_id, intent, language, shared_location(tracker))
         except SQLAlchemyError:
@@ -144,7 +145,8 @@ class ActionAnswer(ContextAction):
             dispatcher.utter_message(text=text("more_results", language, count=total - len(rendered)))
         dispatcher.utter_message(text=text("related", language), buttons=related)
 
-    def _human_contact(self, dispatcher, city_id: str, language: str) -> None:
+    def human_contact(self, dispatcher, city_id: str, language: str) -> None:
+        """The city's contact entry (town hall, info desk): offered when no ticket is wanted."""
         with session_scope() as session:
             city = queries.get_city(session, city_id)
             contact = queries.human_contact(session, city_id)

@@ -119,7 +119,12 @@ class ContextAction(Action, ABC):
     would cost Rasa one more call to the action server on every message."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        events = update_context(tracker) + self.respond(dispatcher, tracker, domain)
+        from actions import handoff  # it reads the context this module keeps
+
+        events = update_context(tracker)
+        events += handoff.around(  # an exchange with staff may take the message (actions/handoff.py)
+            self.name(), dispatcher, tracker, current_language(tracker), lambda: self.respond(dispatcher, tracker, domain)
+        )
         return events + adapt_replies(dispatcher, tracker, current_language(tracker))
 
     @abstractmethod  # abstract, so that rasa_sdk does not register this class as an action

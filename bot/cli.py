@@ -15,7 +15,10 @@
   inclubot staff set-password USERNAME [--password-stdin]
   inclubot privacy purge [--older-than-days N]   delete conversations and unanswered
                                      questions older than N days (INCLUBOT_RETENTION_DAYS, 30)
-  inclubot privacy forget ID         delete one conversation: tg:<Telegram chat id>, web:<session>, rest:<sender>
+  inclubot privacy forget ID         delete one conversation and its handoff tickets: tg:<Telegram chat id>, web:<session>, rest:<sender>
+  inclubot handoff list [--city ID] [--status open|waiting|closed] [--format json]
+  inclubot handoff reply TICKET_ID --text-stdin    answer a person's ticket (delivered to their chat)
+  inclubot handoff close TICKET_ID [--reason TEXT]
   inclubot serve rasa|actions|web    one server in the foreground (a container's command)
 """
 import argparse
@@ -76,6 +79,9 @@ def main(argv=None) -> int:
                         help="default: INCLUBOT_RETENTION_DAYS, else 30")
     forgetter = privacy.add_parser("forget", help="delete one person's conversation, all its sessions")
     forgetter.add_argument("conversation_id", help="the conversation id with its channel: tg:<Telegram chat id>, web:<widget session>, rest:<REST sender>")
+    from bot import handoff_commands
+
+    handoff_commands.add_parser(commands)
     server = commands.add_parser("serve", help="run one server in the foreground, e.g. in a container (deploy/)")
     server.add_argument("server", choices=("rasa", "actions", "web"))
 
@@ -92,6 +98,8 @@ def main(argv=None) -> int:
         return privacy_command(args)
     if args.command == "serve":
         return serve(args.server)
+    if args.command == "handoff":
+        return handoff_commands.run(args)
     if args.command == "staff":
         from bot import staff_commands
 
@@ -129,8 +137,11 @@ def privacy_command(args) -> int:
 
     try:
         if args.privacy_command == "forget":
-            deleted = retention.forget(args.conversation_id)
-            print(f"deleted {deleted} event(s) of that conversation" if deleted else "no conversation is stored under that id")
+            events, tickets = retention.forget_person(args.conversation_id)
+            if events or tickets:
+                print(f"deleted {events} event(s) of that conversation and {tickets} handoff ticket(s)")
+            else:
+                print("no conversation is stored under that id, and no handoff ticket")
         else:
             days = args.older_than_days if args.older_than_days is not None else retention.retention_days()
             print(retention.purge(days).describe())

@@ -1,6 +1,6 @@
 """How long what users write is kept: conversations and unanswered questions are deleted
 once they are older than the retention period (INCLUBOT_RETENTION_DAYS, 30 days by default),
-and one person's conversation at once when they ask for it (by its namespaced id, e.g.
+and one person's conversation (with their handoff tickets) at once when they ask for it (by its namespaced id, e.g.
 `tg:<chat id>`: bot/conversation_ids.py).
 
 Run by `inclubot privacy purge` (daily in production: a CronJob in deploy/; at every start
@@ -16,6 +16,7 @@ from sqlalchemy import delete
 
 from bot import conversation_ids
 from bot.conversation_db import EVENTS_TABLE, conversation_key, prepared_url, pseudonym, tracker_store_url
+from knowledge import tickets
 from knowledge.db import session_scope
 from knowledge.models import UnansweredQuestion
 
@@ -36,11 +37,13 @@ class Purged:
     events: int
     unanswered_questions: int
     cutoff: datetime
+    tickets: int = 0
 
     def describe(self) -> str:
         return (
             f"deleted what was older than {self.cutoff:%Y-%m-%d %H:%M} UTC: "
-            f"{self.events} conversation event(s), {self.unanswered_questions} unanswered question(s)"
+            f"{self.events} conversation event(s), {self.unanswered_questions} unanswered question(s); "
+            f"{self.tickets} handoff ticket(s) closed more than {tickets.ticket_retention_days()} days ago"
         )
 
 
@@ -48,10 +51,13 @@ def purge(older_than_days: int, tracker_url: str = None, knowledge_url: str = No
     if older_than_days < 1:
         raise ValueError("the retention period must be at least 1 day")
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
+    with session_scope(knowledge_url) as session:  # INCLUBOT_TICKET_RETENTION_DAYS after closing
+        purged_tickets = tickets.purge(session, tickets.ticket_retention_days(), now=now)
     return Purged(
         events=_purge_events(tracker_url or tracker_store_url(), cutoff),
         unanswered_questions=_purge_unanswered(knowledge_url, cutoff),
         cutoff=cutoff,
+        tickets=purged_tickets,
     )
 
 
@@ -88,6 +94,15 @@ def forget(conversation_id: str, tracker_url: str = None) -> int:
             return connection.execute(delete(events).where(events.c.sender_id == stored_id)).rowcount
     finally:
         engine.dispose()
+
+
+def forget_person(conversation_id: str, tracker_url: str = None, knowledge_url: str = None) -> (int, int):
+    """A person's request to be forgotten: their conversation's events and their handoff
+    tickets; (events, tickets) deleted."""
+    events = forget(conversation_id, tracker_url)
+    with session_scope(knowledge_url) as session:
+        deleted_tickets = tickets.forget(session, conversation_id.strip())
+    return events, deleted_tickets
 
 
 def _purge_unanswered(url: str, cutoff: datetime) -> int:

@@ -107,8 +107,11 @@ def test_theme_button_shows_its_categories(chat):
     assert {b["payload"] for b in buttons_of(messages)} == {"/housing", "/shelter"}
 
 
-def test_ask_human_gives_the_city_contact(chat, session_db):
-    reply = chat({"city": "mechelen"}).say("I want to talk to a real person")
+def test_ask_human_asks_consent_and_gives_the_city_contact_without_it(chat, session_db):
+    user = chat({"city": "mechelen"})
+    assert text("handoff_consent", "en") in user.say("I want to talk to a real person")  # actions/handoff.py
+    reply = user.say('/deny{"handoff": "decline"}')
+    assert text("handoff_nothing_sent", "en") in reply
     with session_scope(session_db) as session:
         contact = queries.human_contact(session, "mechelen")
         assert contact.texts_by_language()["en"].name in reply

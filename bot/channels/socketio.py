@@ -12,6 +12,7 @@ What it changes in Rasa 3.6's SocketIOInput:
 - a message is acknowledged (socket.io ack) once it has been handled, so the widget knows
   it arrived and can say "not sent" otherwise.
 """
+import asyncio
 import logging
 import re
 import uuid
@@ -22,12 +23,13 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
-from bot import conversation_ids
+from bot import conversation_ids, handoff_delivery
 from bot.channels import message_guard
 from bot.deadlines import within_reply_deadline
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+FORGET = "/forget"  # the widget's "delete my conversation" (and typed, as on Telegram)
 
 
 class CountingOutput(SocketIOOutput):
@@ -56,6 +58,7 @@ class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
         sio = self.sio
+        handoff_delivery.register(conversation_ids.WIDGET, self.deliver_staff_reply)
         # Registering a handler again replaces Rasa's for the same event.
 
         @sio.on("session_request", namespace=self.namespace)
@@ -64,6 +67,8 @@ class SocketIOInput(RasaSocketIOInput):
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            if self.session_persistence:  # staff replies that came while the page was away
+                await handoff_delivery.deliver(conversation_id=conversation_ids.widget(session_id))
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None) -> Dict[str, Any]:
@@ -85,6 +90,8 @@ class SocketIOInput(RasaSocketIOInput):
                 language = await self._language(sid, metadata, sender_id)
                 await output.send_text_message(sender_id, message_guard.explain(problem, language))
                 return {"ok": True}
+            if text == FORGET:
+                return await self._forget(sender_id)
             try:
                 await within_reply_deadline(on_new_message(
                     UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
@@ -98,6 +105,31 @@ class SocketIOInput(RasaSocketIOInput):
             return {"ok": True}
 
         return webhook
+
+    @staticmethod
+    async def _forget(sender_id: str) -> Dict[str, Any]:
+        """The widget's "delete my conversation": the conversation and its tickets go; the
+        widget clears the tab's copy and confirms it in the user's language."""
+        from bot import retention
+
+        try:
+            await asyncio.to_thread(retention.forget_person, sender_id)
+        except Exception:
+            logger.exception("forgetting a widget conversation failed")
+            return {"ok": False, "error": "not deleted: try again later"}
+        return {"ok": True, "forgotten": True}
+
+    async def deliver_staff_reply(self, conversation_id: str, reply: str, buttons) -> bool:
+        """A staff reply to the widget's open page; False when no page of that session is
+        connected (it waits until the page reconnects)."""
+        room = conversation_ids.channel_id_of(conversation_id)
+        if not any(True for _ in self.sio.manager.get_participants(self.namespace or "/", room)):
+            return False
+        # One message, not split at blank lines as Rasa splits the bot's: one answer, one bubble.
+        quick_replies = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+        await self.sio.emit(self.bot_message_evt, {"text": reply, "quick_replies": quick_replies},
+                            room=room, namespace=self.namespace)
+        return True
 
     def _agent(self, sid: str) -> Any:
         request = (self.sio.get_environ(sid, namespace=self.namespace) or {}).get("sanic.request")

@@ -37,11 +37,11 @@ from telegram.error import TelegramError
 
 from actions.conversation import known_cities
 from actions.rendering import city_buttons, theme_buttons
-from bot import conversation_ids
+from bot import conversation_ids, handoff_delivery
 from bot.channels import message_guard
 from bot.deadlines import within_reply_deadline
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
-from bot.channels.telegram_output import CallbackPayloads, TelegramOutput
+from bot.channels.telegram_output import CallbackPayloads, TelegramOutput, inline_keyboard, split_text, telegram_chat_id
 from bot.channels.telegram_redelivery import RecentUpdates
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramSettings
 from bot.texts import text
@@ -57,7 +57,10 @@ MEDIA_FIELDS = (
     "photo", "voice", "audio", "video", "video_note", "sticker", "document", "animation",
     "contact", "poll", "dice", "game", "story", "paid_media",
 )
-COMMAND_INTENTS = {"help": "/help", "language": "/choose_language"}
+COMMAND_INTENTS = {
+    "help": "/help", "language": "/choose_language",
+    "human": "/ask_human", "done": '/deny{"handoff": "done"}',  # talking to a person (actions/handoff.py)
+}
 
 
 class MalformedUpdate(ValueError):
@@ -210,6 +213,8 @@ class TelegramInput(InputChannel):
         self.background: Set[asyncio.Task] = set()
         self.bot = settings.bot() if settings.configured else None
         self.output = TelegramOutput(self.bot, CallbackPayloads(), self.retry) if self.bot else None
+        if self.output is not None:  # staff replies to tickets go out the same way (bot/handoff_delivery.py)
+            handoff_delivery.register(conversation_ids.TELEGRAM, self.deliver_staff_reply)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return self.output
@@ -336,6 +341,9 @@ class TelegramInput(InputChannel):
             message = "/greet" + (json.dumps({"city": city}) if city else "")
         elif command in COMMAND_INTENTS:
             message = COMMAND_INTENTS[command]
+        elif command == "forget":
+            await self.forget(agent, chat, hint)
+            return
         elif command == "city":
             language = await self.language(agent, chat, hint)
             prompt = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
@@ -348,6 +356,20 @@ class TelegramInput(InputChannel):
             await self.say(agent, chat, hint, problem)
             return
         await self.ask_rasa(chat, message, metadata, on_new_message, agent, hint)
+
+    async def forget(self, agent, chat: str, hint) -> None:
+        """/forget: the conversation and its tickets are deleted, and the person told so in
+        their language (read before it goes)."""
+        from bot import retention
+
+        language = await self.language(agent, chat, hint)
+        try:
+            await asyncio.to_thread(retention.forget_person, conversation_ids.telegram(chat))
+        except Exception as error:  # noqa: BLE001 - the person must hear that it failed
+            logger.error("forgetting a Telegram conversation failed: %s", type(error).__name__)
+            await self.output.send_text_message(chat, text("temporarily_unavailable", language))
+            return
+        await self.output.send_text_message(chat, text("forget_done", language))
 
     async def location(self, incoming: Incoming, agent, chat: str, hint, metadata, on_new_message) -> None:
         """The category asked last, again, now with the location: the nearest entries first."""
@@ -377,6 +399,19 @@ class TelegramInput(InputChannel):
             return
         for reply in collector.messages:
             await self.output.send_response(chat, {k: v for k, v in reply.items() if k != "recipient_id"})
+
+    async def deliver_staff_reply(self, conversation_id: str, reply: str, buttons) -> bool:
+        """A staff member's reply to a ticket, sent with the retries of every reply;
+        DeliveryFailed when Telegram would not take it (the reply then waits)."""
+        chat_id = telegram_chat_id(conversation_id)
+        if chat_id is None:
+            return False
+        keyboard = inline_keyboard(buttons, self.output.payloads)
+        pieces = split_text(reply)
+        for index, piece in enumerate(pieces):
+            markup = keyboard if index == len(pieces) - 1 else None
+            await self.retry.call("sendMessage", lambda: self.bot.send_message(chat_id=chat_id, text=piece, reply_markup=markup))
+        return True
 
     async def say(self, agent, chat: str, hint: Optional[str], key: str) -> None:
         await self.output.send_text_message(chat, text(key, await self.language(agent, chat, hint)))

@@ -19,6 +19,7 @@ from knowledge.admin.client_address import trusted_proxies
 from knowledge.admin.database import init_database
 from knowledge.admin.entry_view import EntryView
 from knowledge.admin.home_view import HomeView
+from knowledge.admin.inbox_view import InboxView
 from knowledge.admin.insights_view import CATEGORY, QuestionsView, StaleView, UnansweredView
 from knowledge.admin.login_limiter import LoginLimiter
 from knowledge.admin.secret_key import load_secret_key
@@ -74,6 +75,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(entries)
     admin.add_view(StaffView(db))
     admin.add_view(AuditView(db))
+    admin.add_view(InboxView(name="Inbox", endpoint="inbox", url="inbox"))
     admin.add_view(TranslationsView(name="Translations", endpoint="translations", url="translations"))
     admin.add_view(QuestionsView(name="Questions over time", endpoint="questions", url="questions", category=CATEGORY))
     admin.add_view(UnansweredView(name="Unanswered questions", endpoint="unanswered", url="unanswered", category=CATEGORY))

@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from sqlalchemy import func, select
 
-from knowledge import passwords, staff as accounts
+from knowledge import passwords, staff as accounts, tickets
 from knowledge.admin import service_stats
 from knowledge.admin.client_address import client_address
 from knowledge.admin.database import db_session
@@ -48,6 +48,7 @@ class HomeView(AdminIndexView):
         ).scalar_one()
         return self.render(
             "staff_admin/home.html", staff=staff, coordinator=is_coordinator(staff), active=active,
+            open_tickets=tickets.open_count(session, cities),
             stale=len(service_stats.stale_entries(session, cities, today)), unanswered=unanswered,
         )
 

@@ -3,6 +3,7 @@ from alembic import context
 
 from knowledge.db import get_engine
 from knowledge.models import Base
+from knowledge import tickets  # noqa: F401 - its tables are in Base.metadata too
 
 config = context.config
 

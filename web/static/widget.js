@@ -216,8 +216,10 @@
         }
       });
       this.input.addEventListener("input", () => this.fitInput());
+      this.forgetButton = el("button", { type: "button", class: "forget" });
+      this.forgetButton.addEventListener("click", () => this.forget());
       this.panel = el("section", { class: "chat", "aria-labelledby": id("title") },
-        el("header", { class: "header" }, this.title, el("span", { class: "language" }, globe, this.languageLabel, this.picker)),
+        el("header", { class: "header" }, this.title, el("span", { class: "language" }, globe, this.languageLabel, this.picker), this.forgetButton),
         this.status, this.log, this.form);
       this.applyLanguage();
     }
@@ -253,6 +255,7 @@
       this.inputLabel.textContent = this.t("input");
       this.input.placeholder = this.t("placeholder");
       this.sendButton.textContent = this.t("send");
+      this.forgetButton.textContent = this.t("forget");
       for (const [id, node] of this.nodes) this.renderState(this.findMessage(id), node);
       this.renderWelcome();
       this.showConnection();
@@ -419,11 +422,13 @@
     }
 
     emit(message) {
+      this.turnsOpen = (this.turnsOpen || 0) + 1; // the server acknowledges once it has answered
       message.state = "sending";
       this.store.save();
       this.renderState(message, this.nodes.get(message.id));
       const data = { message: message.payload, session_id: this.store.sessionId, metadata: message.metadata };
       this.socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", data, (error, answer) => {
+        this.turnsOpen = Math.max(0, this.turnsOpen - 1);
         if (!error && answer && answer.ok) {
           message.state = "sent";
         } else if (error && !this.socket.connected) {
@@ -433,6 +438,25 @@
         }
         this.store.save();
         this.renderState(message, this.nodes.get(message.id));
+      });
+    }
+
+    // "Delete my conversation": the server deletes it (and any ticket to staff), then this
+    // tab's copy goes and a new conversation starts.
+    forget() {
+      if (!this.ready) return;
+      const data = { message: "/forget", session_id: this.store.sessionId, metadata: this.metadata() };
+      this.socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", data, (error, answer) => {
+        if (error || !answer || !answer.forgotten) return;
+        this.store.messages = [];
+        this.store.sessionId = null;
+        this.nodes.clear();
+        this.log.replaceChildren();
+        this.welcome = null;
+        this.renderWelcome();
+        this.log.append(this.renderMessage(this.store.add({ from: "bot", text: this.t("forgotten"), replies: [] })));
+        this.ready = false;
+        this.socket.emit("session_request", { session_id: null });
       });
     }
 
@@ -448,7 +472,10 @@
       const item = this.renderMessage(message);
       this.log.append(item);
       const previous = this.store.messages[this.store.messages.length - 2];
-      if (previous && previous.from === "user") this.showReplyStart(item);
+      // A message that comes on its own, outside a turn (a staff member's answer), is
+      // brought into view too.
+      const unprompted = !this.turnsOpen;
+      if ((previous && previous.from === "user") || unprompted) this.showReplyStart(item);
     }
 
     // -- the connection --
