@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, abort, render_template, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_sqlalchemy import SQLAlchemy
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -20,6 +21,7 @@ from knowledge.admin.database import init_database
 from knowledge.admin.entry_view import EntryView
 from knowledge.admin.home_view import HomeView
 from knowledge.admin.insights_view import CATEGORY, QuestionsView, StaleView, UnansweredView
+from knowledge.admin.locale import TRANSLATIONS_DIR, init_babel
 from knowledge.admin.login_limiter import LoginLimiter
 from knowledge.admin.secret_key import load_secret_key
 from knowledge.admin.staff_view import StaffView
@@ -34,13 +36,13 @@ MAX_REQUEST_BYTES = 1024 * 1024  # the largest form is an entry in 12 languages:
 # in a header no browser accepts.
 MAX_URL_CHARS = 8 * 1024
 ERROR_TEXTS = {
-    400: "This request cannot be used (it has characters no form can send). Go back and try again.",
-    413: "This form is too large to be sent (more than 1 MB). Shorten what you wrote and try again.",
-    414: "This address is too long. Go back and try again.",
-    401: "Please log in first.",
-    403: "Your account does not give access to this page or entry.",
-    404: "There is no such page.",
-    405: "This page cannot be used like that.",
+    400: _l("This request cannot be used (it has characters no form can send). Go back and try again."),
+    413: _l("This form is too large to be sent (more than 1 MB). Shorten what you wrote and try again."),
+    414: _l("This address is too long. Go back and try again."),
+    401: _l("Please log in first."),
+    403: _l("Your account does not give access to this page or entry."),
+    404: _l("There is no such page."),
+    405: _l("This page cannot be used like that."),
 }
 
 
@@ -64,20 +66,22 @@ def init_admin(app: Flask) -> Admin:
     app.extensions["staff_admin"] = AdminState(db=db, limiter=LoginLimiter())
     app.register_blueprint(Blueprint("staff_admin_templates", __name__, template_folder="templates"))
     app.jinja_env.globals["current_staff"] = sessions.current_staff
+    init_babel(app, sessions.current_staff)
 
     admin = Admin(
-        app, name="IncluBot staff", url=URL, index_view=HomeView(url=URL, name="Home"),
+        app, name=_l("IncluBot staff"), url=URL, index_view=HomeView(url=URL, name=_l("Home")),
         theme=Bootstrap4Theme(base_template="staff_admin/master.html"),
         csp_nonce_generator=content_policy.nonce,
+        translations_path=str(TRANSLATIONS_DIR),  # Flask-Admin's own words in Latvian (it has none)
     )
     entries = EntryView(db)
     admin.add_view(entries)
     admin.add_view(StaffView(db))
     admin.add_view(AuditView(db))
-    admin.add_view(TranslationsView(name="Translations", endpoint="translations", url="translations"))
-    admin.add_view(QuestionsView(name="Questions over time", endpoint="questions", url="questions", category=CATEGORY))
-    admin.add_view(UnansweredView(name="Unanswered questions", endpoint="unanswered", url="unanswered", category=CATEGORY))
-    admin.add_view(StaleView(name="Not verified for 6 months", endpoint="stale", url="stale", category=CATEGORY))
+    admin.add_view(TranslationsView(name=_l("Translations"), endpoint="translations", url="translations"))
+    admin.add_view(QuestionsView(name=_l("Questions over time"), endpoint="questions", url="questions", category=CATEGORY))
+    admin.add_view(UnansweredView(name=_l("Unanswered questions"), endpoint="unanswered", url="unanswered", category=CATEGORY))
+    admin.add_view(StaleView(name=_l("Not verified for 6 months"), endpoint="stale", url="stale", category=CATEGORY))
 
     script_hashes = content_policy.handler_hashes(name for name, _ in entries._actions)  # the list actions
 
@@ -114,7 +118,7 @@ def init_admin(app: Flask) -> Admin:
 
     @app.errorhandler(CSRFError)
     def forged_or_expired(error):
-        message = "This form has expired or did not come from this site. Go back, reload the page and try again."
+        message = gettext("This form has expired or did not come from this site. Go back, reload the page and try again.")
         return render_template("staff_admin/error.html", message=message), 400
 
     @app.errorhandler(HTTPException)

@@ -1,6 +1,7 @@
 """The audit log, for coordinators: who changed what and when. Read only."""
 import json
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from knowledge.admin.access import StaffModelView
@@ -25,4 +26,4 @@ class AuditView(StaffModelView):
     page_size = 50
 
     def __init__(self, db):
-        super().__init__(AuditLog, db, name="Audit log", endpoint="audit", url="audit")
+        super().__init__(AuditLog, db, name=_l("Audit log"), endpoint="audit", url="audit")

@@ -4,6 +4,7 @@ from datetime import date, datetime, timezone
 
 from flask import abort, request
 from flask_admin import BaseView, expose
+from flask_babel import gettext, lazy_gettext as _l
 
 from knowledge.admin import service_stats, svg_chart
 from knowledge.admin.access import StaffOnly
@@ -12,7 +13,7 @@ from knowledge.admin.entry_form import category_label
 from knowledge.admin.permissions import cities_of
 from knowledge.taxonomy import load_taxonomy
 
-CATEGORY = "Improve the service"
+CATEGORY = _l("Improve the service")
 WEEK_CHOICES = (4, 12, 26, 52)
 DAY_CHOICES = (7, 30, 90, 365)
 

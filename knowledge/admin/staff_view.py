@@ -6,6 +6,7 @@ import logging
 from flask import flash
 from flask_admin.form import BaseForm
 from flask_admin.helpers import get_form_data
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
@@ -45,7 +46,7 @@ class StaffView(StaffModelView):
     form = StaffForm
 
     def __init__(self, db):
-        super().__init__(StaffUser, db, name="Staff accounts", endpoint="staff", url="staff")
+        super().__init__(StaffUser, db, name=_l("Staff accounts"), endpoint="staff", url="staff")
 
     def get_one(self, id):
         # An id from the address bar: PostgreSQL refuses a non-number with an error, not None.
