@@ -194,26 +194,23 @@ def kb_import(args) -> int:
 
 def _import_all_or_nothing(file_name: str, dry_run: bool, load):
     """Runs `load(session, data, name, actor)` on the file in one transaction, rolled back on
-    a dry run; (exit status, what `load` returned). Shared by `kb import` and `kb xliff-import`."""
+    a dry run; (exit status, what `load` returned). Shared by `kb import` and `kb xliff-import`
+    (and, through knowledge.transfer.import_all_or_nothing, by the admin)."""
     from knowledge.db import session_scope
-    from knowledge.document import KbDocumentError
+    from knowledge.transfer import import_all_or_nothing
 
     path = Path(file_name)
     if not path.is_file():
         print(f"{path}: no such file", file=sys.stderr)
         return 2, None
-    try:
-        with session_scope() as session:
-            result = load(session, path.read_bytes(), str(path), f"cli:{os.environ.get('USER', 'staff')}")
-            if dry_run:
-                session.rollback()
-    except KbDocumentError as error:
-        print(f"{path}: nothing was imported, {len(error.errors)} problem(s):\n{error}", file=sys.stderr)
+    with session_scope() as session:
+        outcome = import_all_or_nothing(
+            session, load, path.read_bytes(), str(path), f"cli:{os.environ.get('USER', 'staff')}", dry_run,
+        )
+    if outcome.errors:
+        print(f"{path}: nothing was imported, {len(outcome.errors)} problem(s):\n" + "\n".join(outcome.errors), file=sys.stderr)
         return 1, None
-    except ValueError as error:
-        print(f"{path}: nothing was imported: {error}", file=sys.stderr)
-        return 1, None
-    return 0, result
+    return 0, outcome.result
 
 
 def _unknown_city(city) -> bool:

@@ -14,7 +14,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from knowledge.admin import content_policy, sessions
+from knowledge.admin import change_list, content_policy, sessions
 from knowledge.admin.audit_view import AuditView
 from knowledge.admin.client_address import trusted_proxies
 from knowledge.admin.database import init_database
@@ -25,6 +25,7 @@ from knowledge.admin.locale import TRANSLATIONS_DIR, init_babel
 from knowledge.admin.login_limiter import LoginLimiter
 from knowledge.admin.secret_key import load_secret_key
 from knowledge.admin.staff_view import StaffView
+from knowledge.admin.transfer_view import MAX_UPLOAD_BYTES, UPLOAD_URL, TransferView, too_large_message
 from knowledge.admin.translations_view import TranslationsView
 
 URL = "/admin"
@@ -35,6 +36,7 @@ MAX_REQUEST_BYTES = 1024 * 1024  # the largest form is an entry in 12 languages:
 # Longer addresses are refused: redirects (to the log-in page, "next=…") would carry them
 # in a header no browser accepts.
 MAX_URL_CHARS = 8 * 1024
+UPLOAD_FORM_MARGIN = 64 * 1024  # the upload form's other fields and the multipart framing
 ERROR_TEXTS = {
     400: _l("This request cannot be used (it has characters no form can send). Go back and try again."),
     413: _l("This form is too large to be sent (more than 1 MB). Shorten what you wrote and try again."),
@@ -67,6 +69,7 @@ def init_admin(app: Flask) -> Admin:
     app.register_blueprint(Blueprint("staff_admin_templates", __name__, template_folder="templates"))
     app.jinja_env.globals["current_staff"] = sessions.current_staff
     init_babel(app, sessions.current_staff)
+    app.jinja_env.globals["shown"] = change_list.shown
 
     admin = Admin(
         app, name=_l("IncluBot staff"), url=URL, index_view=HomeView(url=URL, name=_l("Home")),
@@ -79,6 +82,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(StaffView(db))
     admin.add_view(AuditView(db))
     admin.add_view(TranslationsView(name=_l("Translations"), endpoint="translations", url="translations"))
+    admin.add_view(TransferView(name=_l("Import and export"), endpoint="transfer", url="transfer"))
     admin.add_view(QuestionsView(name=_l("Questions over time"), endpoint="questions", url="questions", category=CATEGORY))
     admin.add_view(UnansweredView(name=_l("Unanswered questions"), endpoint="unanswered", url="unanswered", category=CATEGORY))
     admin.add_view(StaleView(name=_l("Not verified for 6 months"), endpoint="stale", url="stale", category=CATEGORY))
@@ -91,6 +95,8 @@ def init_admin(app: Flask) -> Admin:
             return
         if len(request.full_path) > MAX_URL_CHARS:
             abort(414)
+        if request.path == UPLOAD_URL:  # a file upload: larger than any form (the view says by how much)
+            request.max_content_length = MAX_UPLOAD_BYTES + UPLOAD_FORM_MARGIN
         if request.method not in SAFE_METHODS:
             csrf.protect()
         # No browser sends NUL; databases refuse it (PostgreSQL with an error, not a message).
@@ -125,7 +131,8 @@ def init_admin(app: Flask) -> Admin:
     def admin_error_page(error):
         if not _is_admin_path() or error.code not in ERROR_TEXTS:
             return error
-        return render_template("staff_admin/error.html", message=ERROR_TEXTS[error.code]), error.code
+        message = too_large_message() if error.code == 413 and request.path == UPLOAD_URL else ERROR_TEXTS[error.code]
+        return render_template("staff_admin/error.html", message=message), error.code
 
     return admin
 

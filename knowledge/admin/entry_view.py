@@ -12,22 +12,24 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual
 from flask_admin.helpers import get_form_data
 from flask_babel import LazyString, gettext, lazy_gettext as _l, ngettext
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from knowledge import changes
 from knowledge.admin import change_list, entry_form
 from knowledge.admin.access import StaffModelView
 from knowledge.admin.database import db_session
-from knowledge.admin.locale import admin_language, category_name, local_date
+from knowledge.admin.audit_history import city_timezones, readable_changes
+from knowledge.admin.locale import admin_language, category_name, local_date, local_time
 from knowledge.admin.permissions import cities_of, may_edit_city
 from knowledge.document import check_entry
-from knowledge.models import Entry, EntryText
+from knowledge.models import AuditLog, Entry, EntryText
 from knowledge.opening_hours import DAYS
 from knowledge.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
 SAVE_FAILED = _l("The entry could not be saved (the database refused it); nothing was changed. Try again.")
+HISTORY_ROWS = 20  # on the entry's page; the audit log has them all
 
 
 
@@ -160,7 +162,18 @@ class EntryView(StaffModelView):
             markers=entry_form.text_markers(entry), marker_labels=entry_form.MARKER_LABELS,
             marker_styles=entry_form.MARKER_STYLES,
             title=name.name if name is not None else gettext("New entry"),
+            history=self._history(entry) if entry is not None else [],
         )
+
+    def _history(self, entry) -> list:
+        """The entry's last changes, newest first: (row, its field changes, when in the city's time)."""
+        session = db_session()
+        rows = list(session.execute(
+            select(AuditLog).where(AuditLog.entry_id == entry.id).order_by(AuditLog.id.desc()).limit(HISTORY_ROWS)
+        ).scalars())
+        readable = readable_changes(session, rows)
+        zone = city_timezones(session).get(entry.city_id)
+        return [(row, readable.get(row.id, []), local_time(row.at, zone)) for row in rows]
 
     def validate_form(self, form) -> bool:
         if not super().validate_form(form):

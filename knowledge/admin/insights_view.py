@@ -69,6 +69,7 @@ class UnansweredView(StaffOnly, BaseView):
         return self.render(
             "staff_admin/unanswered.html", days=days, day_choices=DAY_CHOICES, total=total, groups=groups,
             city_names={c: city.name for c, city in load_taxonomy().cities.items()}, **city_choice(self.staff),
+            categories=load_taxonomy().categories, editable=cities_of(self.staff),
         )
 
 
