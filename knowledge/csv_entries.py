@@ -190,9 +190,9 @@ def _cells_of(entry: dict) -> Dict[str, str]:
     cells = {"id": entry["id"], "city": entry["city"], "category": entry["category"]}
     for kind in ("name", "description"):
         for code, value in (entry.get(kind) or {}).items():
-            cells[f"{kind}_{code}"] = _guard(value)
+            cells[f"{kind}_{code}"] = guard_formula(value)
     for name in TEXT_COLUMNS:
-        cells[name] = _guard(entry.get(name) or "")
+        cells[name] = guard_formula(entry.get(name) or "")
     for name in ("latitude", "longitude"):
         cells[name] = "" if entry.get(name) is None else repr(float(entry[name]))
     for day, spans in (entry.get("opening_hours") or {}).items():
@@ -206,9 +206,9 @@ def _cells_of(entry: dict) -> Dict[str, str]:
     for code, status in (entry.get("text_status") or {}).items():
         for kind in TEXT_STATUS_COLUMNS:
             value = status.get(kind)
-            cells[f"{kind}_{code}"] = value.isoformat() if hasattr(value, "isoformat") else _guard(value or "")
+            cells[f"{kind}_{code}"] = value.isoformat() if hasattr(value, "isoformat") else guard_formula(value or "")
     return cells
 
 
-def _guard(value: str) -> str:
+def guard_formula(value: str) -> str:
     return "'" + value if value and value[0] in FORMULA_START else value

@@ -66,7 +66,10 @@ def init_admin(app: Flask) -> Admin:
     csrf = CSRFProtect(app)
     db = init_database(app)
     app.extensions["staff_admin"] = AdminState(db=db, limiter=LoginLimiter())
-    app.register_blueprint(Blueprint("staff_admin_templates", __name__, template_folder="templates"))
+    app.register_blueprint(Blueprint(
+        "staff_admin_templates", __name__, template_folder="templates",
+        static_folder="static", static_url_path=f"{URL}/staff-static",  # the editor's small script
+    ))
     app.jinja_env.globals["current_staff"] = sessions.current_staff
     init_babel(app, sessions.current_staff)
     app.jinja_env.globals["shown"] = change_list.shown

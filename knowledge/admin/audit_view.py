@@ -16,8 +16,8 @@ from knowledge.models import AuditLog
 def change_lines(changes) -> Markup:
     """Field changes as a list: the field, the old value struck through, the new one."""
     items = "".join(
-        f"<li><strong>{escape(change.label())}</strong>: <span class='change-old'>{escape(shown(change.old))}</span>"
-        f" → <span class='change-new'>{escape(shown(change.new))}</span></li>"
+        f"<li><strong>{escape(change.label())}</strong>: <bdi class='change-old'>{escape(shown(change.old))}</bdi>"
+        f" → <bdi class='change-new'>{escape(shown(change.new))}</bdi></li>"
         for change in changes
     )
     return Markup(f"<ul class='list-unstyled mb-0 audit-changes'>{items}</ul>")

@@ -7,11 +7,12 @@ import logging
 from datetime import date
 from typing import List
 
-from flask import abort, flash, request
+from flask import abort, flash, request, session
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, BooleanEqualFilter, FilterEqual
 from flask_admin.helpers import get_form_data
 from flask_babel import LazyString, gettext, lazy_gettext as _l, ngettext
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,6 +30,7 @@ from knowledge.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
 SAVE_FAILED = _l("The entry could not be saved (the database refused it); nothing was changed. Try again.")
+TAB_KEY = "entry_tab"
 HISTORY_ROWS = 20  # on the entry's page; the audit log has them all
 
 
@@ -47,7 +49,7 @@ def RESTORED(count: int) -> str:
 
 def _name(view, context, entry, name):
     texts = entry.texts_by_language()
-    text = texts.get("en") or next(iter(texts.values()), None)
+    text = texts.get(admin_language()) or texts.get("en") or next(iter(texts.values()), None)
     return text.name if text else entry.id
 
 
@@ -82,6 +84,7 @@ class EntryView(StaffModelView):
     column_labels = {
         "id": _l("Id"), "name": _l("Name"), "city_id": _l("City"), "category": _l("Category"),
         "verified_on": _l("Last verified"), "active": _l("Active"), "missing": _l("Missing translations"),
+        "address": _l("Address"), "phone": _l("Phone"), "email": _l("E-mail"),
     }
     column_formatters = {"name": _name, "missing": _missing, "verified_on": _verified, "category": _category}
     column_sortable_list = ("id", "city_id", "category", "verified_on", "active")
@@ -151,7 +154,7 @@ class EntryView(StaffModelView):
         the source language, the tab to open (?lang=, else the admin's language)."""
         languages = list(load_taxonomy().languages)
         form.category.choices = [(c, category_name(c)) for c in load_taxonomy().categories]
-        tab = request.args.get("lang")
+        tab = request.args.get("lang") or session.pop(TAB_KEY, None)  # the tab saved from, after a save
         if tab not in languages:
             tab = admin_language() if admin_language() in languages else "en"
         texts = entry.texts_by_language() if entry is not None else {}
@@ -167,12 +170,12 @@ class EntryView(StaffModelView):
 
     def _history(self, entry) -> list:
         """The entry's last changes, newest first: (row, its field changes, when in the city's time)."""
-        session = db_session()
-        rows = list(session.execute(
+        database = db_session()
+        rows = list(database.execute(
             select(AuditLog).where(AuditLog.entry_id == entry.id).order_by(AuditLog.id.desc()).limit(HISTORY_ROWS)
         ).scalars())
-        readable = readable_changes(session, rows)
-        zone = city_timezones(session).get(entry.city_id)
+        readable = readable_changes(database, rows)
+        zone = city_timezones(database).get(entry.city_id)
         return [(row, readable.get(row.id, []), local_time(row.at, zone)) for row in rows]
 
     def validate_form(self, form) -> bool:
@@ -198,6 +201,7 @@ class EntryView(StaffModelView):
         return db_session().get(Entry, form.record.id)
 
     def update_model(self, form, model) -> bool:
+        session[TAB_KEY] = request.form.get("_tab", "")
         return self._save(form.record, before=change_list.entry_data(model))
 
     def _save(self, record, before=None) -> bool:
@@ -218,8 +222,13 @@ class EntryView(StaffModelView):
         if not changed:
             flash(gettext("Saved: nothing was changed."), "success")
         else:
-            lines = "; ".join(f"{c.label()}: {change_list.shown(c.old)} → {change_list.shown(c.new)}" for c in changed if not c.field.startswith("text_status"))
-            flash(gettext("Saved. The bot already uses it. Changed: %(changes)s", changes=lines), "success")
+            # <bdi>: an Arabic or Persian value keeps its own direction inside the sentence
+            lines = Markup("; ").join(
+                Markup("{}: <bdi class='change-old'>{}</bdi> → <bdi class='change-new'>{}</bdi>").format(
+                    c.label(), change_list.shown(c.old), change_list.shown(c.new))
+                for c in changed if not c.field.startswith("text_status")
+            )
+            flash(Markup(gettext("Saved. The bot already uses it. Changed: %(changes)s", changes=lines)), "success")
         return True
 
     # --- actions on the selected entries ------------------------------------------------
