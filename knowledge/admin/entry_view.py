@@ -161,7 +161,7 @@ class EntryView(StaffModelView):
         name = texts.get(admin_language()) or texts.get("en") or next(iter(texts.values()), None)
         self._template_args.update(
             languages=languages, texts=texts, tab=tab, days=DAYS,
-            source=entry_form.source_language(entry, request.args.get("source")),
+            source=entry_form.source_language(entry, request.args.get("source_language")),
             markers=entry_form.text_markers(entry), marker_labels=entry_form.MARKER_LABELS,
             marker_styles=entry_form.MARKER_STYLES,
             title=name.name if name is not None else gettext("New entry"),
