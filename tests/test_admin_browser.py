@@ -356,3 +356,26 @@ def restore_text_status(db: str, entry_id: str, language: str, status: dict) -> 
         text = session.get(Entry, entry_id).texts_by_language()[language]
         for name, value in status.items():
             setattr(text, name, value)
+
+
+# --- asked before anything is archived or deleted ------------------------------------------
+
+def test_archiving_and_deleting_are_asked_first_in_the_staff_members_language(browser, site):
+    page = open_admin(browser, site.base_url, COORDINATOR, "fr")
+    questions, blocked = [], []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
+    try:
+        page.goto(f"{site.base_url}/admin/entry/edit/?id=mechelen-hospital")
+        page.uncheck("#active")
+        page.click("#save")
+        assert questions == ["Archiver cette fiche ? Le bot ne l'affichera plus."]
+        assert entry(site.db, "mechelen-hospital").active  # dismissed: nothing saved
+        page.goto(f"{site.base_url}/admin/staff/")
+        row = page.locator("table tbody tr", has_text=JELGAVA_EDITOR)
+        row.locator("form button").click()
+        assert questions[-1] == "Êtes-vous bien sûr de vouloir  supprimer cet objet?" and not blocked, blocked
+    finally:
+        page.context.close()
+    with session_scope(site.db) as session:
+        assert session.execute(select(StaffUser).filter_by(username=JELGAVA_EDITOR)).scalar_one_or_none() is not None
