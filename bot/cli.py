@@ -47,11 +47,11 @@ def main(argv=None) -> int:
     kb = commands.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     demo = kb.add_parser("load-demo", help="load knowledge/cities/*.yml")
     demo.add_argument("--if-empty", action="store_true", help="only when the knowledge base has no entries")
-    importer = kb.add_parser("import", help="validate and load a YAML, JSON or CSV file (all or nothing)")
+    importer = kb.add_parser("import", help="validate and load a YAML, JSON, CSV or XLSX file (all or nothing)")
     importer.add_argument("file")
     importer.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
-    importer.add_argument("--format", choices=("auto", "yaml", "json", "csv"), default="auto",
-                          help="default: CSV for a .csv file, else YAML/JSON")
+    importer.add_argument("--format", choices=("auto", "yaml", "json", "csv", "xlsx"), default="auto",
+                          help="default: CSV for a .csv file, XLSX for a .xlsx file, else YAML/JSON")
     exporter = kb.add_parser("export", help="print every entry")
     exporter.add_argument("--format", choices=("json", "yaml", "csv"), default="json")
     exporter.add_argument("--output", help="write to this file instead of printing (CSV gets a BOM for spreadsheets)")
