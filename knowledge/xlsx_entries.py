@@ -2,6 +2,7 @@
 first sheet, read and written with the same columns and the same rules; errors carry the
 sheet's row numbers."""
 import io
+import zipfile
 from datetime import date, datetime
 from typing import Iterable, List, Tuple
 
@@ -12,10 +13,19 @@ from knowledge.csv_entries import read_rows, table_of
 from knowledge.document import KbDocument, KbDocumentError
 
 MAX_ROWS = 100_000
+# An XLSX is a zip: what it unpacks to is bounded before anything reads it (a small file can
+# unpack to gigabytes).
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 SHEET_TITLE = "entries"
 
 
 def read_xlsx(data: bytes, filename: str = "<input>") -> KbDocument:
+    try:
+        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise KbDocumentError([f"{filename}:1: not an Excel workbook (.xlsx); save the spreadsheet as .xlsx or .csv"])
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise KbDocumentError([f"{filename}:1: this workbook unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB; split it"])
     try:
         # read_only: rows are streamed, not all held in memory; data_only: values, not formulas
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -7,6 +7,7 @@ corrected file previewed and imported), and turns an unanswered question into an
 Screenshots: tests/artifacts/admin/*.png.
 """
 import io
+import zipfile
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -379,3 +380,28 @@ def test_archiving_and_deleting_are_asked_first_in_the_staff_members_language(br
         page.context.close()
     with session_scope(site.db) as session:
         assert session.execute(select(StaffUser).filter_by(username=JELGAVA_EDITOR)).scalar_one_or_none() is not None
+
+
+def test_a_damaged_or_oversized_workbook_is_refused_with_a_message_and_nothing_written(site, tmp_path):
+    editor = Staff(site.base_url)
+    editor.log_in(MECHELEN_EDITOR, PASSWORD)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive, archive.open("xl/sharedStrings.xml", "w") as member:
+        for _ in range(201):
+            member.write(bytes(1024 * 1024))  # 201 MB of zeros: a few hundred kB zipped
+    audit_rows = count_audit_rows(site.db)
+    for name, data, message in (
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "not an Excel workbook (.xlsx)"),
+        ("bomb.xlsx", bomb.read_bytes(), "unpacks to more than 200 MB"),
+        ("empty.csv", b"", "Le fichier est vide."),
+        ("photo.png", b"\x89PNG", "Ce type de fichier ne peut pas être importé"),
+    ):
+        response = editor.http.post(editor.url("transfer/preview"), data={"csrf_token": editor.token()},
+                                    files={"file": (name, data)}, headers={"Accept-Language": "fr"}, timeout=60)
+        assert response.status_code == 400 and message in response.text.replace("&#39;", "'"), (name, response.text[-800:])
+    assert count_audit_rows(site.db) == audit_rows
+
+
+def count_audit_rows(db: str) -> int:
+    with session_scope(db) as session:
+        return len(session.execute(select(AuditLog.id)).all())
