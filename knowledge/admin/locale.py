@@ -7,12 +7,12 @@ else English. Dates are written the way that language writes them; times in the 
 time zone. Category names come from the bot's own catalogue (bot/locales/), so staff and
 users read the same words.
 """
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date as babel_date, format_datetime as babel_datetime
+from babel.dates import format_date as babel_date
 from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import Babel, get_locale
@@ -52,6 +52,8 @@ def local_time(value: Optional[datetime], zone: Optional[str] = None) -> str:
     """A moment to the minute, in a time zone (the city's; UTC when none is given)."""
     if value is None:
         return ""
+    if value.tzinfo is None:  # SQLite gives back UTC without saying so
+        value = value.replace(tzinfo=timezone.utc)
     moment = value.astimezone(ZoneInfo(zone or "UTC"))
     return f"{babel_date(moment.date(), format='medium', locale=admin_language())} {moment:%H:%M}"
 
