@@ -405,3 +405,30 @@ def test_a_damaged_or_oversized_workbook_is_refused_with_a_message_and_nothing_w
 def count_audit_rows(db: str) -> int:
     with session_scope(db) as session:
         return len(session.execute(select(AuditLog.id)).all())
+
+
+def test_opening_hours_are_picked_day_by_day_and_checked(browser, site):
+    page = open_admin(browser, site.base_url, MECHELEN_EDITOR, "fr")
+    try:
+        page.goto(f"{site.base_url}/admin/entry/edit/?id=mechelen-kind-en-gezin")
+        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+            page.fill(f"#hours_{day}", "")
+        page.fill("#hours-mon-from", "12:00")
+        page.fill("#hours-mon-to", "09:00")
+        page.click("#hours-mon-add")
+        expect(page.locator(".hours-picker [role=alert]").first).to_have_text(
+            "Indiquez une heure d'ouverture et une heure de fermeture, la fermeture après l'ouverture.")
+        expect(page.locator("#hours_mon")).to_have_value("")
+        for start, end in (("09:00", "12:00"), ("13:00", "16:30")):
+            page.fill("#hours-mon-from", start)
+            page.fill("#hours-mon-to", end)
+            page.click("#hours-mon-add")
+        expect(page.locator("#hours_mon")).to_have_value("09:00-12:00, 13:00-16:30")
+        page.click("#hours-sun-closed")
+        page.locator("#hours_mon").scroll_into_view_if_needed()
+        shot(page, "opening-hours-fr")
+        page.click("#save")
+        expect(page.locator("#saved")).to_contain_text("Heures d'ouverture")
+    finally:
+        page.context.close()
+    assert entry(site.db, "mechelen-kind-en-gezin").opening_hours == {"mon": ["09:00-12:00", "13:00-16:30"], "sun": []}
