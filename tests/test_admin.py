@@ -924,3 +924,23 @@ def test_translations_missing_in_one_language_are_listed_and_exported_for_a_tran
     xliff = editor.get(f"translations/for-translator?city={CITY['A']}&language=fa&source=en&format=xliff")
     assert xliff.status_code == 200 and f'<unit id="{entry_id}">' in xliff.text
     assert site.people["editor_b"].get(f"translations/for-translator?city={CITY['A']}&language=fa&source=en").status_code == 403
+
+
+def test_the_migration_keeps_accounts_and_gives_them_the_browsers_language(tmp_path):
+    """0006: existing accounts get no admin language (the browser's is used) and no
+    remembered city; they still log in."""
+    from sqlalchemy import create_engine, text as sql
+
+    url = fresh_sqlite_url(tmp_path)
+    upgrade(url, "0004")
+    engine = create_engine(url, future=True)
+    with engine.begin() as connection:
+        connection.execute(sql(
+            "INSERT INTO staff_users (username, password_hash, role, city_id, active, created_at, session_generation) "
+            "VALUES ('maria@city.example', 'x', 'coordinator', NULL, 1, '2026-01-01 00:00:00', 0)"))
+    engine.dispose()
+    upgrade(url)
+    with session_scope(url) as session:
+        account = session.execute(select(StaffUser).filter_by(username="maria@city.example")).scalar_one()
+        assert (account.admin_language, account.home_city_id, account.role) == (None, None, "coordinator")
+    get_engine(url).dispose()
