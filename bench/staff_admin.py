@@ -88,7 +88,23 @@ def bench_transfer(count: int, directory: Path) -> None:
             print(f"  {kind:10} {what:42} {seconds:6.2f} s")
 
 
-def bench_admin(directory: Path) -> None:
+def bench_admin_import(base: str, browser: requests.Session, token, path: Path) -> None:
+    """The spreadsheet uploaded in the admin: the dry-run preview, then the confirmed import."""
+    count = path.read_text(encoding="utf-8").count("\n") - 1
+    start = time.perf_counter()
+    with path.open("rb") as upload:
+        preview = browser.post(f"{base}/transfer/preview", data={"csrf_token": token()}, files={"file": (path.name, upload)})
+    preview_seconds = time.perf_counter() - start
+    assert preview.status_code == 200 and 'id="confirm-import"' in preview.text, preview.text[-1500:]
+    start = time.perf_counter()
+    confirmed = browser.post(f"{base}/transfer/confirm", data={"csrf_token": token()}, allow_redirects=False)
+    confirm_seconds = time.perf_counter() - start
+    assert confirmed.status_code == 302
+    print(f"  admin      {f'import of {count} rows: upload and preview':42} {preview_seconds:6.2f} s")
+    print(f"  admin      {f'import of {count} rows: confirm':42} {confirm_seconds:6.2f} s")
+
+
+def bench_admin(directory: Path, spreadsheet_path: Path) -> None:
     url = f"sqlite:///{directory / 'admin.db'}"
     upgrade(url)
     with session_scope(url) as session:
@@ -104,11 +120,11 @@ def bench_admin(directory: Path) -> None:
         base = f"http://127.0.0.1:{port}/admin"
         browser = requests.Session()
         token = lambda: re.search(r'name="csrf_token" value="([^"]+)"', browser.get(f"{base}/login/").text).group(1)  # noqa: E731
-        logins, lists, pages, saves = [], [], [], []
+        logins, lists, pages, saves, tasks = [], [], [], [], []
         for i in range(REPEATS):
             browser.cookies.clear()
             data = {"csrf_token": token(), "username": "bench@city.example", "password": PASSWORD}
-            start = time.perf_counter()
+            task_start = start = time.perf_counter()
             assert browser.post(f"{base}/login/", data=data, allow_redirects=False).status_code == 302
             logins.append(time.perf_counter() - start)
             start = time.perf_counter()
@@ -123,7 +139,10 @@ def bench_admin(directory: Path) -> None:
             start = time.perf_counter()
             assert browser.post(f"{base}/entry/edit/?id=schaerbeek-town-hall", data=fields, allow_redirects=False).status_code == 302
             saves.append(time.perf_counter() - start)
-        for what, values in (("log-in", logins), ("entry list (50 a page)", lists), ("edit page", pages), ("save an edit", saves)):
+            tasks.append(time.perf_counter() - task_start)
+        bench_admin_import(base, browser, token, spreadsheet_path)
+        for what, values in (("log-in", logins), ("entry list (50 a page)", lists), ("edit page", pages), ("save an edit", saves),
+                             ("log-in to saved edit (4 requests)", tasks)):
             print(f"  admin      {what:42} median {statistics.median(values) * 1000:6.0f} ms, max {max(values) * 1000:6.0f} ms")
     finally:
         server.stop()
@@ -134,7 +153,7 @@ def main() -> None:
     print(f"$ .venv/bin/python -m bench.staff_admin {count}   ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as directory:
         bench_transfer(count, Path(directory))
-        bench_admin(Path(directory))
+        bench_admin(Path(directory), Path(directory) / "bench.csv")
 
 
 if __name__ == "__main__":

@@ -49,11 +49,11 @@ def main(argv=None) -> int:
     kb = commands.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
     demo = kb.add_parser("load-demo", help="load knowledge/cities/*.yml")
     demo.add_argument("--if-empty", action="store_true", help="only when the knowledge base has no entries")
-    importer = kb.add_parser("import", help="validate and load a YAML, JSON or CSV file (all or nothing)")
+    importer = kb.add_parser("import", help="validate and load a YAML, JSON, CSV or XLSX file (all or nothing)")
     importer.add_argument("file")
     importer.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
-    importer.add_argument("--format", choices=("auto", "yaml", "json", "csv"), default="auto",
-                          help="default: CSV for a .csv file, else YAML/JSON")
+    importer.add_argument("--format", choices=("auto", "yaml", "json", "csv", "xlsx"), default="auto",
+                          help="default: CSV for a .csv file, XLSX for a .xlsx file, else YAML/JSON")
     exporter = kb.add_parser("export", help="print every entry")
     exporter.add_argument("--format", choices=("json", "yaml", "csv"), default="json")
     exporter.add_argument("--output", help="write to this file instead of printing (CSV gets a BOM for spreadsheets)")
@@ -204,26 +204,23 @@ def kb_import(args) -> int:
 
 def _import_all_or_nothing(file_name: str, dry_run: bool, load):
     """Runs `load(session, data, name, actor)` on the file in one transaction, rolled back on
-    a dry run; (exit status, what `load` returned). Shared by `kb import` and `kb xliff-import`."""
+    a dry run; (exit status, what `load` returned). Shared by `kb import` and `kb xliff-import`
+    (and, through knowledge.transfer.import_all_or_nothing, by the admin)."""
     from knowledge.db import session_scope
-    from knowledge.document import KbDocumentError
+    from knowledge.transfer import import_all_or_nothing
 
     path = Path(file_name)
     if not path.is_file():
         print(f"{path}: no such file", file=sys.stderr)
         return 2, None
-    try:
-        with session_scope() as session:
-            result = load(session, path.read_bytes(), str(path), f"cli:{os.environ.get('USER', 'staff')}")
-            if dry_run:
-                session.rollback()
-    except KbDocumentError as error:
-        print(f"{path}: nothing was imported, {len(error.errors)} problem(s):\n{error}", file=sys.stderr)
+    with session_scope() as session:
+        outcome = import_all_or_nothing(
+            session, load, path.read_bytes(), str(path), f"cli:{os.environ.get('USER', 'staff')}", dry_run,
+        )
+    if outcome.errors:
+        print(f"{path}: nothing was imported, {len(outcome.errors)} problem(s):\n" + "\n".join(outcome.errors), file=sys.stderr)
         return 1, None
-    except ValueError as error:
-        print(f"{path}: nothing was imported: {error}", file=sys.stderr)
-        return 1, None
-    return 0, result
+    return 0, outcome.result
 
 
 def _unknown_city(city) -> bool:

@@ -39,15 +39,20 @@ def coverage_table(counts: Dict[Tuple[str, str], Counter]) -> str:
     return "\n".join(lines)
 
 
-def texts_to_review(session: Session, cities: List[str]) -> List[Tuple[Entry, str, str]]:
-    """(entry, language, state) of every outdated or unreviewed text, outdated first."""
+def texts_to_review(
+    session: Session, cities: List[str], states=(OUTDATED, UNREVIEWED), language: Optional[str] = None,
+) -> List[Tuple[Entry, str, str]]:
+    """(entry, language, state) of every text in one of these states (default: outdated or
+    unreviewed; MISSING lists the texts that do not exist), in one language or all,
+    outdated first."""
+    languages = [language] if language else list(load_taxonomy().languages)
     statement = select(Entry).where(Entry.active.is_(True), Entry.city_id.in_(cities)).order_by(Entry.city_id, Entry.id)
     found = [
-        (entry, language, entry.translation_state(language))
+        (entry, code, entry.translation_state(code))
         for entry in session.execute(statement).scalars()
-        for language in load_taxonomy().languages
+        for code in languages
     ]
     return sorted(
-        [item for item in found if item[2] in (OUTDATED, UNREVIEWED)],
+        [item for item in found if item[2] in states],
         key=lambda item: (item[2] != OUTDATED, item[0].city_id, item[0].id, item[1]),
     )

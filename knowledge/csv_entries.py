@@ -43,23 +43,33 @@ def read_csv(data: bytes, filename: str = "<input>") -> KbDocument:
     """Parse and validate a spreadsheet; raise KbDocumentError listing every problem."""
     text = decode_text(data, filename, "CSV")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    errors: List[str] = []
     header: List[str] = []
-    nodes = []
+    rows: List[Tuple[int, List[str]]] = []
     try:
-        header = [cell.strip().lower() for cell in next(reader)]
+        header = next(reader, [])
         row_start = reader.line_num + 1
         for row in reader:
-            line, row_start = row_start, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue  # spreadsheets leave empty rows at the end
-            if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
-                errors.append(f"{filename}:{line}: this row has {len(row)} cells but the header has {len(header)} columns")
-                continue
-            cells = dict(zip(header, row + [""] * (len(header) - len(row))))
-            nodes.append(mapping_at_line(_entry_from_cells(cells), line))
+            rows.append((row_start, row))
+            row_start = reader.line_num + 1
     except csv.Error as error:
         raise KbDocumentError([f"{filename}:{reader.line_num}: not valid CSV: {error}"])
+    return read_rows(header, rows, filename)
+
+
+def read_rows(header: List[str], rows: Iterable[Tuple[int, List[str]]], filename: str) -> KbDocument:
+    """A spreadsheet's header and its (line, cells) rows -> a validated document; every
+    problem is named with its line (the spreadsheet's row number). CSV and XLSX use this."""
+    header = [cell.strip().lower() for cell in header]
+    errors: List[str] = []
+    nodes = []
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue  # spreadsheets leave empty rows at the end
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            errors.append(f"{filename}:{line}: this row has {len(row)} cells but the header has {len(header)} columns")
+            continue
+        cells = dict(zip(header, row + [""] * (len(header) - len(row))))
+        nodes.append(mapping_at_line(_entry_from_cells(cells), line))
     header_problems, rows_readable = _header_problems(header, filename)
     errors = header_problems + errors
     document = None
@@ -163,21 +173,26 @@ def write_csv(entries: Iterable[dict]) -> str:
     """Entries as exported (knowledge.changes.entry_as_dict) -> CSV text."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(table_of(entries))
+    return out.getvalue()
+
+
+def table_of(entries: Iterable[dict]) -> Iterable[List[str]]:
+    """The header, then one row of cells per entry (CSV and XLSX write this)."""
     header = columns()
-    writer.writerow(header)
+    yield header
     for entry in entries:
         cells = _cells_of(entry)
-        writer.writerow([cells.get(name, "") for name in header])
-    return out.getvalue()
+        yield [cells.get(name, "") for name in header]
 
 
 def _cells_of(entry: dict) -> Dict[str, str]:
     cells = {"id": entry["id"], "city": entry["city"], "category": entry["category"]}
     for kind in ("name", "description"):
         for code, value in (entry.get(kind) or {}).items():
-            cells[f"{kind}_{code}"] = _guard(value)
+            cells[f"{kind}_{code}"] = guard_formula(value)
     for name in TEXT_COLUMNS:
-        cells[name] = _guard(entry.get(name) or "")
+        cells[name] = guard_formula(entry.get(name) or "")
     for name in ("latitude", "longitude"):
         cells[name] = "" if entry.get(name) is None else repr(float(entry[name]))
     for day, spans in (entry.get("opening_hours") or {}).items():
@@ -191,9 +206,9 @@ def _cells_of(entry: dict) -> Dict[str, str]:
     for code, status in (entry.get("text_status") or {}).items():
         for kind in TEXT_STATUS_COLUMNS:
             value = status.get(kind)
-            cells[f"{kind}_{code}"] = value.isoformat() if hasattr(value, "isoformat") else _guard(value or "")
+            cells[f"{kind}_{code}"] = value.isoformat() if hasattr(value, "isoformat") else guard_formula(value or "")
     return cells
 
 
-def _guard(value: str) -> str:
+def guard_formula(value: str) -> str:
     return "'" + value if value and value[0] in FORMULA_START else value

@@ -168,6 +168,10 @@ class StaffUser(Base):
     # Sessions carry the generation they were opened in; bumping it ends them all
     # (log-out, a new password, deactivation): knowledge/staff.py end_sessions.
     session_generation = Column(Integer, nullable=False, default=0, server_default="0")
+    # The admin's language for this account (None: the browser's Accept-Language), and the
+    # city a coordinator last chose on the home page (an editor always has their own).
+    admin_language = Column(String(8), nullable=True)
+    home_city_id = Column(String(64), nullable=True)
 
 
 class AuditLog(Base):

@@ -9,7 +9,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge import csv_entries
+from knowledge import csv_entries, xlsx_entries
 from knowledge.changes import entry_as_dict, json_default, save_into
 from knowledge.document import CityRecord, KbDocument, KbDocumentError, parse_document
 from knowledge.models import IMPORTED, City, Entry, EntryText
@@ -72,14 +72,49 @@ def _load_entries(session: Session, ids: List[str], batch: int = 500) -> Dict[st
 
 
 def read_document(data: bytes, filename: str, file_format: str = "auto") -> KbDocument:
-    """Parse and validate a file: CSV (a spreadsheet of entries), or YAML/JSON."""
-    if _is_csv(filename, file_format):
+    """Parse and validate a file: CSV or XLSX (a spreadsheet of entries), or YAML/JSON."""
+    if _is_format(filename, file_format, "xlsx"):
+        return xlsx_entries.read_xlsx(data, filename)
+    if _is_format(filename, file_format, "csv"):
         return csv_entries.read_csv(data, filename)
     return parse_document(data, filename)  # JSON is YAML
 
 
-def _is_csv(filename: str, file_format: str) -> bool:
-    return file_format == "csv" or (file_format == "auto" and filename.lower().endswith(".csv"))
+def _is_format(filename: str, file_format: str, wanted: str) -> bool:
+    return file_format == wanted or (file_format == "auto" and filename.lower().endswith("." + wanted))
+
+
+def _is_spreadsheet(filename: str, file_format: str) -> bool:
+    """A spreadsheet (CSV or XLSX): entries only, their cities must be set up already."""
+    return _is_format(filename, file_format, "csv") or _is_format(filename, file_format, "xlsx")
+
+
+@dataclass
+class ImportOutcome:
+    result: object = None  # what the loader returned (an ImportSummary for import_file)
+    errors: List[str] = field(default_factory=list)  # nothing was written when there are some
+
+
+def import_all_or_nothing(session: Session, load, data: bytes, name: str, actor: str, dry_run: bool) -> ImportOutcome:
+    """Runs `load(session, data, name, actor)` (import_file, import_xliff) in the session's
+    transaction: committed when it succeeds, rolled back on a dry run or on any problem.
+    The one runner of the command line (`kb import`, `kb xliff-import`) and of the admin."""
+    try:
+        result = load(session, data, name, actor)
+    except KbDocumentError as error:
+        session.rollback()
+        return ImportOutcome(errors=list(error.errors))
+    except ValueError as error:
+        session.rollback()
+        return ImportOutcome(errors=[str(error)])
+    except BaseException:
+        session.rollback()
+        raise
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return ImportOutcome(result=result)
 
 
 def import_file(session: Session, data: bytes, filename: str, actor: str, file_format: str = "auto") -> ImportSummary:
@@ -90,7 +125,7 @@ def import_file(session: Session, data: bytes, filename: str, actor: str, file_f
         # (cities only for a spreadsheet: a YAML file's own city may be what was invalid).
         found, valid = list(error.errors), error.valid_part
         if valid is not None:
-            found += _database_problems(session, valid, check_cities=_is_csv(filename, file_format))
+            found += _database_problems(session, valid, check_cities=_is_spreadsheet(filename, file_format))
         raise KbDocumentError(sorted(found, key=_line_number)) from None
     return import_document(session, document, actor)
 
@@ -152,12 +187,14 @@ def load_demo(session: Session, actor: str = "demo-loader") -> ImportSummary:
     return total
 
 
-def export_all(session: Session, city: Optional[str] = None) -> dict:
-    """Every city and entry (or one city's), in a stable order."""
+def export_all(session: Session, city: Optional[str] = None, category: Optional[str] = None) -> dict:
+    """Every city and entry (or one city's, or one category's), in a stable order."""
     cities = select(City).order_by(City.id)
     entries = select(Entry).order_by(Entry.city_id, Entry.category, Entry.id)
     if city is not None:
         cities, entries = cities.where(City.id == city), entries.where(Entry.city_id == city)
+    if category is not None:
+        entries = entries.where(Entry.category == category)
     cities, entries = session.execute(cities).scalars().all(), session.execute(entries).scalars().all()
     return {
         "format": EXPORT_FORMAT,
@@ -184,6 +221,21 @@ def export_csv(session: Session, city: Optional[str] = None) -> str:
 
 def export_text(session: Session, file_format: str, city: Optional[str] = None) -> str:
     return {"json": export_json, "yaml": export_yaml, "csv": export_csv}[file_format](session, city)
+
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def export_file(session: Session, file_format: str, city: Optional[str] = None, category: Optional[str] = None) -> bytes:
+    """A city's (or a category's) entries as a file to download: CSV (UTF-8 with the BOM
+    spreadsheet programs need), XLSX or JSON."""
+    data = export_all(session, city, category)
+    if file_format == "xlsx":
+        return xlsx_entries.write_xlsx(data["entries"])
+    if file_format == "csv":
+        return csv_entries.write_csv(data["entries"]).encode("utf-8-sig")
+    return json.dumps(data, ensure_ascii=False, indent=2, default=json_default).encode("utf-8")
 
 
 def _upsert_city(session: Session, record: CityRecord) -> None:

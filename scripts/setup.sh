@@ -82,3 +82,9 @@ if [ "$extras" = "test" ]; then
         fi
     fi
 fi
+
+# The admin's catalogues (knowledge/admin/translations/*/LC_MESSAGES/*.po, committed) are
+# compiled here on every setup, so the compiled ones are never older than the text.
+# After changing the admin's texts: scripts/admin_translations.sh (extract + update).
+.venv/bin/pybabel -q compile --use-fuzzy -d knowledge/admin/translations -D messages
+.venv/bin/pybabel -q compile --use-fuzzy -d knowledge/admin/translations -D admin

@@ -6,7 +6,9 @@ validation and audit, the pages that help staff improve the service, and an edit
 the bot says in its very next answer.
 """
 import base64
+import csv
 import hashlib
+import io
 import os
 import re
 import secrets
@@ -628,7 +630,7 @@ def test_a_full_edit_saves_every_field_and_shows_missing_translations(site):
     })
     assert created.status_code == 302, created.text[-2000:]
     page = site.people["editor_a"].get(f"entry/edit/?id={entry_id}").text
-    assert "Missing translations (11)" in page and "Name (العربية) - missing" in page
+    assert "Missing translations (11)" in page and tab_marker(page, "ar") == "missing"
     fields = form_fields(page)
     fields.update(
         name_ar="بلدية سخاربيك", description_ar="سجّل عنوانك هنا.", address="Place Colignon, 1030 Schaerbeek",
@@ -648,7 +650,12 @@ def test_a_full_edit_saves_every_field_and_shows_missing_translations(site):
     assert audit.actor == "editor-a@city.example" and audit.action == "update"
     assert {"name", "description", "address", "latitude", "opening_hours", "verified_on"} <= set(audit.changes)
     again = site.people["editor_a"].get(f"entry/edit/?id={entry_id}").text
-    assert "Missing translations (10)" in again and "Name (العربية) - missing" not in again
+    assert "Missing translations (10)" in again and tab_marker(again, "ar") == "original"
+
+
+def tab_marker(page: str, language: str) -> str:
+    """The marker on a language's tab of the entry editor (missing, draft, outdated, reviewed, original)."""
+    return re.search(rf'id="tab-{language}".*?data-marker="(\w+)"', page, re.DOTALL).group(1)
 
 
 def test_a_source_text_changed_in_the_admin_outdates_its_translations(site):
@@ -857,3 +864,83 @@ def test_the_last_coordinator_cannot_be_deleted(empty_db):
             accounts.delete_account(session, only, actor="only@city.example")
         other = accounts.create_account(session, "second@city.example", PASSWORD, "coordinator", None, actor="cli")
         assert accounts.delete_account(session, only, actor=other.username) == f"deleted account #{only.id}"
+
+
+# --- the admin in the staff member's language ------------------------------------------------
+
+ADMIN_TRANSLATIONS = PROJECT_ROOT / "knowledge" / "admin" / "translations"
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "it", "es", "el", "lv"])
+def test_every_text_of_the_admin_is_translated_with_the_same_placeholders(language):
+    """The catalogue of each language has every text of the admin (messages.pot, extracted
+    from the code by scripts/admin_translations.sh), none left empty or fuzzy, with the
+    placeholders of the English text."""
+    from babel.messages.pofile import read_po
+
+    template = read_po((ADMIN_TRANSLATIONS / "messages.pot").open("rb"))
+    catalogue = read_po((ADMIN_TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb"), locale=language)
+    placeholders = re.compile(r"%\(\w+\)[sd]")
+    for message in template:
+        if not message.id:
+            continue
+        translated = catalogue.get(message.id)
+        assert translated is not None and not translated.fuzzy, f"{language}: {message.id!r} is not in the catalogue"
+        english = message.id if isinstance(message.id, str) else message.id[-1]
+        forms = [translated.string] if isinstance(translated.string, str) else list(translated.string)
+        for form in forms:
+            assert form, f"{language}: {message.id!r} is not translated"
+            assert set(placeholders.findall(form)) <= set(placeholders.findall(english)) | {"%(num)d"}, (language, form)
+            assert set(placeholders.findall(english)) - {"%(num)d"} <= set(placeholders.findall(form)), (language, form)
+
+
+def test_the_admin_follows_the_browsers_language_and_writes_dates_its_way(site):
+    for language, login_title, never in (("fr-BE,fr;q=0.9", "Se connecter", "jamais"), ("lv", "Pieteikties", "nekad"),
+                                        ("el", "Σύνδεση", "ποτέ"), ("de", "Log in", "never")):
+        page = requests.get(f"{site.base_url}/admin/login/", headers={"Accept-Language": language}, timeout=30).text
+        assert f"<title>{login_title} - " in page, (language, page[:400])
+    editor = site.people["editor_a"]
+    stale = editor.http.get(editor.url("stale/"), headers={"Accept-Language": "fr"}, timeout=30).text
+    since = re.search(r"avant le ([^:]+) :", stale)
+    assert since and re.fullmatch(r"\d{1,2} [a-zéû]+\.? \d{4}", since.group(1)), since  # 3 juin 2026
+
+
+def test_translations_missing_in_one_language_are_listed_and_exported_for_a_translator(site):
+    entry_id = f"{CITY['A']}-only-english-{uuid.uuid4().hex[:6]}"
+    editor = site.people["editor_a"]
+    created = editor.post("entry/new/", {"id": entry_id, "city": CITY["A"], "category": "health",
+                                         "name_en": "Walk-in clinic", "description_en": "No appointment needed.", "active": "y"})
+    assert created.status_code == 302
+    listed = editor.get("translations/?state=missing&language=fa").text.split('id="texts-to-review"')[1]
+    assert entry_id in listed and f"lang=fa" in listed and ENTRY["A"] not in listed
+    outdated_only = editor.get("translations/?state=outdated").text.split('id="texts-to-review"')[1]
+    assert entry_id not in outdated_only
+    exported = editor.get(f"translations/for-translator?city={CITY['A']}&language=fa&source=en&format=csv")
+    assert exported.status_code == 200 and exported.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    mine = [row for row in rows if row["entry_id"] == entry_id]
+    assert mine == [dict(mine[0], state="missing", source_language="en", source_name="Walk-in clinic",
+                         source_description="No appointment needed.", target_language="fa", name="", description="")]
+    xliff = editor.get(f"translations/for-translator?city={CITY['A']}&language=fa&source=en&format=xliff")
+    assert xliff.status_code == 200 and f'<unit id="{entry_id}">' in xliff.text
+    assert site.people["editor_b"].get(f"translations/for-translator?city={CITY['A']}&language=fa&source=en").status_code == 403
+
+
+def test_the_migration_keeps_accounts_and_gives_them_the_browsers_language(tmp_path):
+    """0006: existing accounts get no admin language (the browser's is used) and no
+    remembered city; they still log in."""
+    from sqlalchemy import create_engine, text as sql
+
+    url = fresh_sqlite_url(tmp_path)
+    upgrade(url, "0004")
+    engine = create_engine(url, future=True)
+    with engine.begin() as connection:
+        connection.execute(sql(
+            "INSERT INTO staff_users (username, password_hash, role, city_id, active, created_at, session_generation) "
+            "VALUES ('maria@city.example', 'x', 'coordinator', NULL, 1, '2026-01-01 00:00:00', 0)"))
+    engine.dispose()
+    upgrade(url)
+    with session_scope(url) as session:
+        account = session.execute(select(StaffUser).filter_by(username="maria@city.example")).scalar_one()
+        assert (account.admin_language, account.home_city_id, account.role) == (None, None, "coordinator")
+    get_engine(url).dispose()

@@ -10,10 +10,11 @@ from flask import Blueprint, Flask, abort, render_template, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_sqlalchemy import SQLAlchemy
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from knowledge.admin import content_policy, sessions
+from knowledge.admin import change_list, content_policy, sessions
 from knowledge.admin.audit_view import AuditView
 from knowledge.admin.client_address import trusted_proxies
 from knowledge.admin.database import init_database
@@ -21,9 +22,11 @@ from knowledge.admin.entry_view import EntryView
 from knowledge.admin.home_view import HomeView
 from knowledge.admin.inbox_view import InboxView
 from knowledge.admin.insights_view import CATEGORY, QuestionsView, StaleView, UnansweredView
+from knowledge.admin.locale import TRANSLATIONS_DIR, init_babel
 from knowledge.admin.login_limiter import LoginLimiter
 from knowledge.admin.secret_key import load_secret_key
 from knowledge.admin.staff_view import StaffView
+from knowledge.admin.transfer_view import MAX_UPLOAD_BYTES, UPLOAD_URL, TransferView, too_large_message
 from knowledge.admin.translations_view import TranslationsView
 
 URL = "/admin"
@@ -34,14 +37,15 @@ MAX_REQUEST_BYTES = 1024 * 1024  # the largest form is an entry in 12 languages:
 # Longer addresses are refused: redirects (to the log-in page, "next=…") would carry them
 # in a header no browser accepts.
 MAX_URL_CHARS = 8 * 1024
+UPLOAD_FORM_MARGIN = 64 * 1024  # the upload form's other fields and the multipart framing
 ERROR_TEXTS = {
-    400: "This request cannot be used (it has characters no form can send). Go back and try again.",
-    413: "This form is too large to be sent (more than 1 MB). Shorten what you wrote and try again.",
-    414: "This address is too long. Go back and try again.",
-    401: "Please log in first.",
-    403: "Your account does not give access to this page or entry.",
-    404: "There is no such page.",
-    405: "This page cannot be used like that.",
+    400: _l("This request cannot be used (it has characters no form can send). Go back and try again."),
+    413: _l("This form is too large to be sent (more than 1 MB). Shorten what you wrote and try again."),
+    414: _l("This address is too long. Go back and try again."),
+    401: _l("Please log in first."),
+    403: _l("Your account does not give access to this page or entry."),
+    404: _l("There is no such page."),
+    405: _l("This page cannot be used like that."),
 }
 
 
@@ -63,23 +67,30 @@ def init_admin(app: Flask) -> Admin:
     csrf = CSRFProtect(app)
     db = init_database(app)
     app.extensions["staff_admin"] = AdminState(db=db, limiter=LoginLimiter())
-    app.register_blueprint(Blueprint("staff_admin_templates", __name__, template_folder="templates"))
+    app.register_blueprint(Blueprint(
+        "staff_admin_templates", __name__, template_folder="templates",
+        static_folder="static", static_url_path=f"{URL}/staff-static",  # the editor's small script
+    ))
     app.jinja_env.globals["current_staff"] = sessions.current_staff
+    init_babel(app, sessions.current_staff)
+    app.jinja_env.globals["shown"] = change_list.shown
 
     admin = Admin(
-        app, name="IncluBot staff", url=URL, index_view=HomeView(url=URL, name="Home"),
+        app, name=_l("IncluBot staff"), url=URL, index_view=HomeView(url=URL, name=_l("Home")),
         theme=Bootstrap4Theme(base_template="staff_admin/master.html"),
         csp_nonce_generator=content_policy.nonce,
+        translations_path=str(TRANSLATIONS_DIR),  # Flask-Admin's own words in Latvian (it has none)
     )
     entries = EntryView(db)
     admin.add_view(entries)
     admin.add_view(StaffView(db))
     admin.add_view(AuditView(db))
-    admin.add_view(InboxView(name="Inbox", endpoint="inbox", url="inbox"))
-    admin.add_view(TranslationsView(name="Translations", endpoint="translations", url="translations"))
-    admin.add_view(QuestionsView(name="Questions over time", endpoint="questions", url="questions", category=CATEGORY))
-    admin.add_view(UnansweredView(name="Unanswered questions", endpoint="unanswered", url="unanswered", category=CATEGORY))
-    admin.add_view(StaleView(name="Not verified for 6 months", endpoint="stale", url="stale", category=CATEGORY))
+    admin.add_view(InboxView(name=_l("Inbox"), endpoint="inbox", url="inbox"))
+    admin.add_view(TranslationsView(name=_l("Translations"), endpoint="translations", url="translations"))
+    admin.add_view(TransferView(name=_l("Import and export"), endpoint="transfer", url="transfer"))
+    admin.add_view(QuestionsView(name=_l("Questions over time"), endpoint="questions", url="questions", category=CATEGORY))
+    admin.add_view(UnansweredView(name=_l("Unanswered questions"), endpoint="unanswered", url="unanswered", category=CATEGORY))
+    admin.add_view(StaleView(name=_l("Not verified for 6 months"), endpoint="stale", url="stale", category=CATEGORY))
 
     script_hashes = content_policy.handler_hashes(name for name, _ in entries._actions)  # the list actions
 
@@ -89,6 +100,8 @@ def init_admin(app: Flask) -> Admin:
             return
         if len(request.full_path) > MAX_URL_CHARS:
             abort(414)
+        if request.path == UPLOAD_URL:  # a file upload: larger than any form (the view says by how much)
+            request.max_content_length = MAX_UPLOAD_BYTES + UPLOAD_FORM_MARGIN
         if request.method not in SAFE_METHODS:
             csrf.protect()
         # No browser sends NUL; databases refuse it (PostgreSQL with an error, not a message).
@@ -116,14 +129,15 @@ def init_admin(app: Flask) -> Admin:
 
     @app.errorhandler(CSRFError)
     def forged_or_expired(error):
-        message = "This form has expired or did not come from this site. Go back, reload the page and try again."
+        message = gettext("This form has expired or did not come from this site. Go back, reload the page and try again.")
         return render_template("staff_admin/error.html", message=message), 400
 
     @app.errorhandler(HTTPException)
     def admin_error_page(error):
         if not _is_admin_path() or error.code not in ERROR_TEXTS:
             return error
-        return render_template("staff_admin/error.html", message=ERROR_TEXTS[error.code]), error.code
+        message = too_large_message() if error.code == 413 and request.path == UPLOAD_URL else ERROR_TEXTS[error.code]
+        return render_template("staff_admin/error.html", message=message), error.code
 
     return admin
 

@@ -6,6 +6,7 @@ its inline click handlers (the list actions' buttons) are allowed by their exact
 """
 import base64
 import hashlib
+import re
 import secrets
 from typing import Iterable
 
@@ -32,7 +33,29 @@ def _hash(source: str) -> str:
 
 def handler_hashes(action_names: Iterable[str]) -> str:
     handlers = [*FIXED_HANDLERS, *(t.format(name=name) for t in HANDLER_TEMPLATES for name in action_names)]
-    return " ".join(_hash(handler) for handler in handlers)
+    handlers += [translated for handler in FIXED_HANDLERS for translated in _in_every_admin_language(handler)]
+    return " ".join(_hash(handler) for handler in sorted(set(handlers)))
+
+
+def _in_every_admin_language(handler: str) -> Iterable[str]:
+    """The handler as the admin renders it in each of its languages: Flask-Admin's question
+    before deleting is translated (by its own catalogue, or ours for Latvian)."""
+    from babel.support import Translations
+    from flask_admin import translations as flask_admin_translations
+
+    from knowledge.admin.locale import ADMIN_LANGUAGES, TRANSLATIONS_DIR
+
+    match = re.search(r"'([^']+)'", handler)
+    if match is None:
+        return []
+    found = []
+    for language in ADMIN_LANGUAGES:
+        for directory in (TRANSLATIONS_DIR, flask_admin_translations.__path__[0]):
+            text = Translations.load(str(directory), [language], "admin").gettext(match.group(1))
+            if text != match.group(1):
+                found.append(handler.replace(match.group(1), text))
+                break
+    return found
 
 
 def policy(hashes: str) -> str:

@@ -1,20 +1,21 @@
 """The admin's front door: log in, log out, change one's password, and the home page."""
 import logging
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
-from sqlalchemy import func, select
+from flask_babel import gettext, ngettext, refresh
 
 from knowledge import passwords, staff as accounts, tickets
-from knowledge.admin import service_stats
+from knowledge.admin.city_work import chosen_city, city_work
 from knowledge.admin.client_address import client_address
 from knowledge.admin.database import db_session
+from knowledge.admin.locale import ADMIN_LANGUAGES
 from knowledge.admin.login_audit import audit_login
 from knowledge.admin.permissions import cities_of, is_coordinator
 from knowledge.admin.sessions import current_staff, log_in, log_out
-from knowledge.models import Entry, UnansweredQuestion
+from knowledge.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +37,16 @@ class HomeView(AdminIndexView):
         staff = current_staff()
         if staff is None:
             return redirect(url_for(".login_view"))
-        session, cities, today = db_session(), cities_of(staff), date.today()
-        active = session.execute(
-            select(func.count()).select_from(Entry).where(Entry.city_id.in_(cities), Entry.active.is_(True))
-        ).scalar_one()
-        unanswered = session.execute(
-            select(func.count()).select_from(UnansweredQuestion).where(
-                UnansweredQuestion.asked_at >= datetime.now(timezone.utc) - timedelta(days=30),
-                service_stats.in_cities(UnansweredQuestion.city_id, cities),
-            )
-        ).scalar_one()
+        session, taxonomy = db_session(), load_taxonomy()
+        city = chosen_city(staff, session)
+        if city is None:  # an editor account without a city: nothing to work on
+            return self.render("staff_admin/error.html", message=gettext("Your account has no city. Ask a coordinator to set one.")), 403
+        work = city_work(session, city, date.today(), datetime.now(timezone.utc))
         return self.render(
-            "staff_admin/home.html", staff=staff, coordinator=is_coordinator(staff), active=active,
-            open_tickets=tickets.open_count(session, cities),
-            stale=len(service_stats.stale_entries(session, cities, today)), unanswered=unanswered,
+            "staff_admin/home.html", staff=staff, coordinator=is_coordinator(staff), work=work,
+            open_tickets=tickets.open_count(session, [city]),
+            city_name=taxonomy.cities[city].name, cities=[(c, taxonomy.cities[c].name) for c in cities_of(staff)],
+            category_links={category: entry_list_url(city, category) for category in work.per_category},
         )
 
     @expose("/login/", methods=("GET", "POST"))
@@ -65,7 +62,7 @@ class HomeView(AdminIndexView):
         if wait is not None:
             audit_login(session, "login-refused", username, address)
             minutes = max(1, math.ceil(wait / 60))
-            message = f"Too many failed log-ins. Wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
+            message = ngettext("Too many failed log-ins. Wait %(num)d minute and try again.", "Too many failed log-ins. Wait %(num)d minutes and try again.", minutes)
             return self.render("staff_admin/login.html", error=message, next=request.form.get("next", "")), 429
         user = accounts.authenticate(session, username, password) if username and password else None
         if user is None:
@@ -74,7 +71,7 @@ class HomeView(AdminIndexView):
             session.rollback()
             audit_login(session, "login-failed", username, address)
             log.info("failed admin log-in")  # no username: it may be someone's name
-            message = "Wrong username or password (or the account is closed)."
+            message = gettext("Wrong username or password (or the account is closed).")
             return self.render("staff_admin/login.html", error=message, next=request.form.get("next", "")), 401
         limiter.succeeded(username, address)
         audit_login(session, "login", username, address)  # committed with an upgraded hash
@@ -87,7 +84,7 @@ class HomeView(AdminIndexView):
         if staff is not None:
             audit_login(db_session(), "logout", staff.username, client_address())
         log_out()
-        flash("You are logged out.", "info")
+        flash(gettext("You are logged out."), "info")
         return redirect(url_for(".login_view"))
 
     @expose("/account/", methods=("GET", "POST"))
@@ -99,17 +96,35 @@ class HomeView(AdminIndexView):
             return self.render("staff_admin/account.html", staff=staff)
         new = request.form.get("new_password", "")
         if not passwords.verify_password(staff.password_hash, request.form.get("current_password", "")):
-            error = "The current password is wrong."
+            error = gettext("The current password is wrong.")
         elif new != request.form.get("repeat_password", ""):
-            error = "The two new passwords differ."
+            error = gettext("The two new passwords differ.")
         else:
             try:
                 accounts.set_password(db_session(), staff, new, actor=staff.username)
             except accounts.StaffError as problem:
-                error = f"The new password is refused: {problem}."
+                error = gettext("The new password is refused: %(problem)s.", problem=problem)
             else:
                 db_session().commit()
                 log_in(staff)  # the old sessions end with the old password
-                flash("Your password is changed.", "success")
+                flash(gettext("Your password is changed."), "success")
                 return redirect(url_for(".index"))
         return self.render("staff_admin/account.html", staff=staff, error=error), 400
+
+    @expose("/language/", methods=("POST",))
+    def language_view(self):
+        """The account's admin language; empty: follow the browser's."""
+        staff = current_staff()
+        if staff is None:
+            return redirect(url_for(".login_view"))
+        chosen = request.form.get("admin_language", "")
+        staff.admin_language = chosen if chosen in ADMIN_LANGUAGES else None
+        db_session().commit()
+        refresh()  # the locale was chosen for this request before the change
+        flash(gettext("The language of these pages is saved."), "success")
+        return redirect(url_for(".account_view"))
+
+
+def entry_list_url(city: str, category: str) -> str:
+    """The entry list filtered to one city's category (EntryView.column_filters: city first, category second)."""
+    return url_for("entry.index_view", flt0_0=city, flt1_1=category)

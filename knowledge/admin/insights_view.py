@@ -4,15 +4,16 @@ from datetime import date, datetime, timezone
 
 from flask import abort, request
 from flask_admin import BaseView, expose
+from flask_babel import gettext, lazy_gettext as _l
 
 from knowledge.admin import service_stats, svg_chart
 from knowledge.admin.access import StaffOnly
 from knowledge.admin.database import db_session
-from knowledge.admin.entry_form import category_label
+from knowledge.admin.locale import category_name
 from knowledge.admin.permissions import cities_of
 from knowledge.taxonomy import load_taxonomy
 
-CATEGORY = "Improve the service"
+CATEGORY = _l("Improve the service")
 WEEK_CHOICES = (4, 12, 26, 52)
 DAY_CHOICES = (7, 30, 90, 365)
 
@@ -36,7 +37,7 @@ def choice(name: str, choices, default):
 def series_label(by: str, key: str) -> str:
     taxonomy = load_taxonomy()
     if by == "category":
-        return category_label(key)
+        return category_name(key)
     if by == "city":
         return taxonomy.cities[key].name if key in taxonomy.cities else key
     return f"{taxonomy.languages[key]} ({key})" if key in taxonomy.languages else key
@@ -50,7 +51,8 @@ class QuestionsView(StaffOnly, BaseView):
         cities = chosen_cities(self.staff)
         periods, counts = service_stats.questions_per_week(db_session(), by, cities, weeks, date.today())
         series = {series_label(by, key): values for key, values in counts.items()}
-        title = f"Questions answered per week and {by}"
+        title = {"category": gettext("Questions answered per week and category"), "city": gettext("Questions answered per week and city"),
+                 "language": gettext("Questions answered per week and language")}[by]
         return self.render(
             "staff_admin/questions.html", by=by, weeks=weeks, week_choices=WEEK_CHOICES,
             periods=periods, series=series, totals=[sum(column) for column in zip(*series.values())], chart=svg_chart.stacked_bars(periods, series, title),
@@ -68,6 +70,7 @@ class UnansweredView(StaffOnly, BaseView):
         return self.render(
             "staff_admin/unanswered.html", days=days, day_choices=DAY_CHOICES, total=total, groups=groups,
             city_names={c: city.name for c, city in load_taxonomy().cities.items()}, **city_choice(self.staff),
+            categories=load_taxonomy().categories, editable=cities_of(self.staff),
         )
 
 

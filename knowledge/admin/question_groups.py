@@ -23,6 +23,7 @@ class Question:
     asked_at: datetime
     language: Optional[str]
     city_id: Optional[str]
+    intent: Optional[str] = None  # what the bot guessed, too unsure to answer
 
 
 @dataclass
@@ -32,6 +33,11 @@ class QuestionGroup:
     last_asked: Optional[datetime] = None
     languages: Counter = field(default_factory=Counter)
     cities: Counter = field(default_factory=Counter)
+    intents: Counter = field(default_factory=Counter)
+
+    def likely(self, counter: Counter, allowed) -> Optional[str]:
+        """The most frequent value of the group that is one of `allowed` (e.g. a category)."""
+        return next((value for value, _ in counter.most_common() if value in allowed), None)
 
     def add(self, question: Question) -> None:
         self.count += 1
@@ -41,6 +47,8 @@ class QuestionGroup:
             self.last_asked = question.asked_at
         self.languages[question.language or "?"] += 1
         self.cities[question.city_id or "?"] += 1
+        if question.intent:
+            self.intents[question.intent] += 1
 
 
 def normalise(text: str) -> str:

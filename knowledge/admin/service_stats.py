@@ -45,7 +45,8 @@ def questions_per_week(
 
 def unanswered_groups(session: Session, cities: Sequence[str], days: int, now: datetime) -> Tuple[int, List[QuestionGroup]]:
     rows = session.execute(
-        select(UnansweredQuestion.text, UnansweredQuestion.asked_at, UnansweredQuestion.language, UnansweredQuestion.city_id)
+        select(UnansweredQuestion.text, UnansweredQuestion.asked_at, UnansweredQuestion.language, UnansweredQuestion.city_id,
+               UnansweredQuestion.intent)
         .where(UnansweredQuestion.asked_at >= now - timedelta(days=days), in_cities(UnansweredQuestion.city_id, cities))
         .order_by(UnansweredQuestion.asked_at.desc())
         .limit(MAX_UNANSWERED)

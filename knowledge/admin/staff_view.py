@@ -6,6 +6,7 @@ import logging
 from flask import flash
 from flask_admin.form import BaseForm
 from flask_admin.helpers import get_form_data
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
@@ -20,14 +21,14 @@ log = logging.getLogger(__name__)
 
 
 class StaffForm(BaseForm):
-    username = StringField("Username", description="e.g. the person's work e-mail address")
-    role = SelectField("Role", choices=[
-        (accounts.EDITOR, "City editor: edits the entries of one city"),
-        (accounts.COORDINATOR, "Coordinator: all cities, staff accounts, audit log"),
+    username = StringField(_l("Username"), description=_l("e.g. the person's work e-mail address"))
+    role = SelectField(_l("Role"), choices=[
+        (accounts.EDITOR, _l("City editor: edits the entries of one city")),
+        (accounts.COORDINATOR, _l("Coordinator: all cities, staff accounts, audit log")),
     ], validate_choice=False)  # knowledge/staff.py checks, with clearer messages
-    city_id = SelectField("City (for a city editor)", validate_choice=False)
-    active = BooleanField("Active (untick to close the account)", default=True)
-    password = PasswordField("Password", description="At least 12 characters. Tell it to the person in person or by phone, not by e-mail.")
+    city_id = SelectField(_l("City (for a city editor)"), validate_choice=False)
+    active = BooleanField(_l("Active (untick to close the account)"), default=True)
+    password = PasswordField(_l("Password"), description=_l("At least 12 characters. Tell it to the person in person or by phone, not by e-mail."))
 
 
 def _city_choices():
@@ -39,13 +40,13 @@ class StaffView(StaffModelView):
     can_delete = True
     can_view_details = False
     column_list = ("username", "role", "city_id", "active", "created_at")
-    column_labels = {"city_id": "City", "created_at": "Created"}
+    column_labels = {"username": _l("Username"), "role": _l("Role"), "city_id": _l("City"), "active": _l("Active"), "created_at": _l("Created")}
     column_searchable_list = ("username",)
     column_default_sort = "username"
     form = StaffForm
 
     def __init__(self, db):
-        super().__init__(StaffUser, db, name="Staff accounts", endpoint="staff", url="staff")
+        super().__init__(StaffUser, db, name=_l("Staff accounts"), endpoint="staff", url="staff")
 
     def get_one(self, id):
         # An id from the address bar: PostgreSQL refuses a non-number with an error, not None.
@@ -93,14 +94,14 @@ class StaffView(StaffModelView):
             db_session().commit()
         except accounts.StaffError as error:
             db_session().rollback()
-            flash(f"The account was not deleted: {error}.", "error")
+            flash(gettext("The account was not deleted: %(problem)s.", problem=error), "error")
             return False
         except SQLAlchemyError:
             db_session().rollback()
             log.exception("deleting a staff account failed")
-            flash("The account could not be deleted; nothing was changed. Try again.", "error")
+            flash(gettext("The account could not be deleted; nothing was changed. Try again."), "error")
             return False
-        flash(f"The account is deleted; the audit log now calls it \"{name}\".", "success")
+        flash(gettext("The account is deleted; the audit log now calls it \"%(name)s\".", name=name), "success")
         return True
 
     def _save(self, change, form) -> bool:
@@ -112,10 +113,10 @@ class StaffView(StaffModelView):
             db_session().rollback()
             for field, message in error.problems:
                 form[field].errors = list(form[field].errors) + [message]
-            flash("Please correct: " + str(error), "error")
+            flash(gettext("Please correct: %(problems)s", problems=str(error)), "error")
             return False
         except SQLAlchemyError:
             db_session().rollback()
             log.exception("saving a staff account failed")
-            flash("The account could not be saved; nothing was changed. Try again.", "error")
+            flash(gettext("The account could not be saved; nothing was changed. Try again."), "error")
             return False
