@@ -128,12 +128,9 @@ class EntryView(StaffModelView):
         if request.method == "POST" and not may_edit_city(self.staff, request.form.get("city")):
             abort(403)
         form = self._create_form_class(get_form_data())
-        if request.method == "GET":  # "create an entry from this" (a ticket): city and category given
-            form.city.data = request.args.get("city") or form.city.data
-            form.category.data = request.args.get("category") or form.category.data
         allowed = set(cities_of(self.staff))
         form.city.choices = [(c, label) for c, label in form.city.choices if c in allowed]
-        if request.method == "GET":  # "create an entry from this": the city and category given
+        if request.method == "GET":  # "create an entry from this" (a question, a ticket): city and category given
             if request.args.get("city") in allowed:
                 form.city.data = request.args["city"]
             if request.args.get("category") in load_taxonomy().categories:
