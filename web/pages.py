@@ -28,6 +28,7 @@ def content_security_policy() -> str:
         "default-src 'self'",
         f"connect-src 'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}",
         "img-src 'self' data:",
+        "media-src 'self' blob:",  # answers read aloud (web/speech.py), played from a blob
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

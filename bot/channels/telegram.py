@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from telegram import Update
@@ -40,7 +40,7 @@ from actions.rendering import city_buttons, theme_buttons
 from bot import conversation_ids
 from bot.channels import message_guard
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
-from bot.channels.telegram_output import CallbackPayloads, TelegramOutput
+from bot.channels.telegram_output import CallbackPayloads, TelegramOutput, WholeMessages
 from bot.channels.telegram_redelivery import RecentUpdates
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramSettings
 from bot.texts import text
@@ -362,7 +362,7 @@ class TelegramInput(InputChannel):
         """One user message through Rasa; its replies sent once Rasa is done with the turn, so
         a slow Telegram never holds Rasa's lock on the conversation."""
         self._in_background(self.output.typing(chat))
-        collector = CollectingOutputChannel()
+        collector = WholeMessages()
         try:
             await on_new_message(UserMessage(message, collector, conversation_ids.telegram(chat), input_channel=self.name(), metadata=metadata))
         except Exception as error:  # noqa: BLE001 - the user gets an answer whatever broke

@@ -12,6 +12,11 @@
  *
  * Every text that can come from the knowledge base is put on the page as text
  * (textContent, createTextNode), never as HTML.
+ *
+ * An answer comes as a card (the `custom.card` of a reply, actions/cards.py): the name in
+ * bold, a line or two, then call (tel:), map, website and "more". On a phone the widget
+ * fills the screen below its place on the page, so the input is visible without scrolling;
+ * with data-mode="launcher" it is a round button that opens the chat full-screen.
  */
 (() => {
   "use strict";
@@ -25,6 +30,12 @@
   const MAX_STORED_MESSAGES = 200;
   const MAX_MESSAGE_CHARS = 5000; // as the server (bot/channels/message_guard.py)
   const CHOOSE_LANGUAGE = /^\/choose_language(\{.*\})$/;
+  const INFORM_CITY = /^\/inform_city(\{.*\})$/;
+  const PHONE_WIDTH = 420; // px: at most this wide, the widget takes the height of the screen
+  const MENU = [ // [text key, what it does]: the same five as Telegram's commands
+    ["menu_topics", "/help"], ["menu_city", "city"], ["menu_language", "/choose_language"],
+    ["menu_person", "/ask_human"], ["menu_restart", "restart"],
+  ];
 
   // ---- small DOM helpers: attributes and text only, never HTML --------------------------
 
@@ -78,13 +89,25 @@
     return svg;
   }
 
-  // The language of a button like /choose_language{"language_choice": "fr"}, else null.
-  function chosenLanguage(payload) {
-    const match = CHOOSE_LANGUAGE.exec(payload || "");
+  // The value of a button's entity, e.g. "fr" of /choose_language{"language_choice": "fr"}, else null.
+  function entityOf(pattern, name, payload) {
+    const match = pattern.exec(payload || "");
     try {
-      return match ? JSON.parse(match[1]).language_choice : null;
+      return match ? JSON.parse(match[1])[name] : null;
     } catch (error) {
       return null;
+    }
+  }
+
+  function chosenLanguage(payload) {
+    return entityOf(CHOOSE_LANGUAGE, "language_choice", payload);
+  }
+
+  function clockTime(at, language) {
+    try {
+      return new Date(at).toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
+    } catch (error) {
+      return "";
     }
   }
 
@@ -108,6 +131,7 @@
       this.key = key;
       const saved = this.read();
       this.sessionId = saved.sessionId || null;
+      this.city = saved.city || null; // chosen in the menu, instead of the page's
       this.language = saved.language || null; // chosen in the picker (or with a language button)
       this.toldLanguage = saved.toldLanguage || null; // the last choice the bot was told about
       this.messages = Array.isArray(saved.messages) ? saved.messages : [];
@@ -127,16 +151,23 @@
 
     save() {
       this.messages = this.messages.slice(-MAX_STORED_MESSAGES);
-      const { sessionId, language, toldLanguage, messages, nextId } = this;
+      const { sessionId, city, language, toldLanguage, messages, nextId } = this;
       try {
-        window.sessionStorage.setItem(this.key, JSON.stringify({ sessionId, language, toldLanguage, messages, nextId }));
+        window.sessionStorage.setItem(this.key, JSON.stringify({ sessionId, city, language, toldLanguage, messages, nextId }));
       } catch (error) {
         // storage blocked or full: the conversation still works, it just won't survive a reload
       }
     }
 
+    // Start over: a new conversation (the server gives a new session id), nothing kept.
+    clear() {
+      Object.assign(this, { sessionId: null, city: null, messages: [], nextId: 1 });
+      this.save();
+    }
+
     add(message) {
       message.id = this.nextId++;
+      message.at = Date.now();
       this.messages.push(message);
       this.save();
       return message;
@@ -150,10 +181,12 @@
       this.host = host;
       this.config = config;
       this.languages = new Map(config.languages.map((language) => [language.code, language]));
-      this.city = config.cities[host.dataset.city] ? host.dataset.city : null;
+      this.pageCity = config.cities[host.dataset.city] ? host.dataset.city : null;
+      this.launcher = host.dataset.mode === "launcher";
       this.pageLanguage = this.knownLanguage(host.dataset.language) || this.knownLanguage(document.documentElement.lang) || "en";
-      this.store = new Store(`inclubot:${this.city || "no-city"}`);
+      this.store = new Store(`inclubot:${this.pageCity || "no-city"}`);
       if (!this.languages.has(this.store.language)) this.store.language = null;
+      if (!config.cities[this.store.city]) this.store.city = null;
       this.connection = "connecting"; // connecting | online | offline
       this.wasOffline = false;
       this.ready = false; // connected and the session confirmed: messages can go
@@ -172,6 +205,10 @@
 
     get language() {
       return this.store.language || this.pageLanguage;
+    }
+
+    get city() {
+      return this.store.city || this.pageCity;
     }
 
     t(key) {
@@ -216,9 +253,21 @@
         }
       });
       this.input.addEventListener("input", () => this.fitInput());
+      this.menuButton = el("button", { type: "button", class: "menu-button", "aria-expanded": "false", "aria-controls": id("menu") });
+      this.menuButton.addEventListener("click", () => this.toggleMenu());
+      this.menu = el("ul", { class: "menu", id: id("menu"), hidden: true });
+      this.menu.addEventListener("keydown", (event) => this.menuKey(event));
+      this.closeButton = this.launcher ? el("button", { type: "button", class: "close" }, "×") : null;
+      if (this.closeButton) this.closeButton.addEventListener("click", () => this.openLauncher(false));
       this.panel = el("section", { class: "chat", "aria-labelledby": id("title") },
-        el("header", { class: "header" }, this.title, el("span", { class: "language" }, globe, this.languageLabel, this.picker)),
-        this.status, this.log, this.form);
+        el("header", { class: "header" }, this.menuButton, this.title,
+          el("span", { class: "language" }, globe, this.languageLabel, this.picker), this.closeButton),
+        this.menu, this.status, this.log, this.form);
+      if (this.launcher) {
+        this.launchButton = el("button", { type: "button", class: "launch", "aria-expanded": "false" });
+        this.launchButton.addEventListener("click", () => this.openLauncher(true));
+        this.panel.classList.add("full-screen");
+      }
       this.applyLanguage();
     }
 
@@ -235,8 +284,95 @@
       style.addEventListener("load", show);
       style.addEventListener("error", show);
       this.panel.hidden = true;
-      root.replaceChildren(style, this.panel);
+      root.replaceChildren(style, ...(this.launcher ? [this.launchButton] : []), this.panel);
       this.root = root;
+      if (this.launcher) {
+        this.launchButton.hidden = true; // shown with the stylesheet, closed
+        style.addEventListener("load", () => this.openLauncher(false));
+        style.addEventListener("error", () => this.openLauncher(false));
+      }
+      this.fitToScreen();
+      window.addEventListener("resize", () => this.fitToScreen());
+    }
+
+    // On a phone, the chat takes the screen's height below its place on the page, so that
+    // the input is visible without scrolling (a fixed height could push it below the fold).
+    fitToScreen() {
+      if (this.launcher || window.innerWidth > PHONE_WIDTH) {
+        this.panel.style.removeProperty("height");
+        return;
+      }
+      const top = this.host.getBoundingClientRect().top + window.scrollY;
+      const height = Math.max(320, window.innerHeight - Math.max(0, top) - 8);
+      this.panel.style.height = `${Math.min(height, window.innerHeight)}px`;
+    }
+
+    openLauncher(open) {
+      this.panel.hidden = !open;
+      this.launchButton.hidden = open;
+      this.launchButton.setAttribute("aria-expanded", String(open));
+      if (open) {
+        this.scrollToEnd();
+        this.input.focus();
+      } else if (this.root.activeElement) {
+        this.launchButton.focus();
+      }
+    }
+
+    // -- the menu (the same five things as Telegram's commands) --
+
+    toggleMenu(open = this.menu.hidden) {
+      this.menu.hidden = !open;
+      this.menuButton.setAttribute("aria-expanded", String(open));
+      if (open) this.menu.querySelector("button").focus();
+    }
+
+    menuKey(event) {
+      const items = [...this.menu.querySelectorAll("button")];
+      const at = items.indexOf(this.root.activeElement);
+      if (event.key === "Escape") {
+        this.toggleMenu(false);
+        this.menuButton.focus();
+      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        items[(at + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length].focus();
+      }
+    }
+
+    renderMenu() {
+      this.menuButton.replaceChildren(el("span", { "aria-hidden": "true" }, "☰ "), this.t("menu_open"));
+      this.menu.replaceChildren(...MENU.map(([key, action]) => {
+        const button = el("button", { type: "button" }, this.t(key));
+        button.addEventListener("click", () => this.fromMenu(key, action));
+        return el("li", {}, button);
+      }));
+    }
+
+    fromMenu(key, action) {
+      this.toggleMenu(false);
+      this.input.focus();
+      if (action === "restart") return this.restart();
+      if (action === "city") return this.askCity();
+      this.send({ text: this.t(key), payload: action, metadata: this.metadata() });
+    }
+
+    // The cities are known here: asked without a round trip.
+    askCity() {
+      this.clearReplies();
+      const replies = Object.entries(this.config.cities).map(([city, name]) => ({ title: name, payload: `/inform_city${JSON.stringify({ city })}` }));
+      const message = this.store.add({ from: "bot", text: this.t("ask_city"), replies, caption: true });
+      this.log.append(this.renderMessage(message));
+      this.scrollToEnd();
+    }
+
+    restart() {
+      this.store.clear();
+      this.nodes.clear();
+      this.log.replaceChildren();
+      this.welcome = null;
+      this.renderWelcome();
+      this.ready = false;
+      if (this.socket && this.socket.connected) this.socket.emit("session_request", { session_id: null });
     }
 
     applyLanguage() {
@@ -253,6 +389,11 @@
       this.inputLabel.textContent = this.t("input");
       this.input.placeholder = this.t("placeholder");
       this.sendButton.textContent = this.t("send");
+      this.renderMenu();
+      if (this.closeButton) this.closeButton.setAttribute("aria-label", this.t("close"));
+      if (this.launchButton) {
+        this.launchButton.replaceChildren(el("span", { "aria-hidden": "true" }, "💬"), el("span", { class: "visually-hidden" }, this.t("open")));
+      }
       for (const [id, node] of this.nodes) this.renderState(this.findMessage(id), node);
       this.renderWelcome();
       this.showConnection();
@@ -282,7 +423,14 @@
     renderMessage(message) {
       const item = el("div", { class: `item ${message.from}` });
       const who = el("span", { class: "visually-hidden" }, `${this.t(message.from === "user" ? "you" : "bot")} `);
-      item.append(el("div", { class: "bubble", dir: "auto" }, who, linkify(message.text)));
+      if (message.card) {
+        item.classList.add("with-card");
+        item.append(this.renderCard(message.card, message.text, who));
+      } else {
+        item.append(el("div", { class: "bubble", dir: "auto" }, who, linkify(message.text)));
+      }
+      if (message.caption) item.classList.add("caption");
+      if (message.at) item.append(el("time", { class: "time", datetime: new Date(message.at).toISOString() }, clockTime(message.at, this.language)));
       if (message.from === "bot" && message.replies && message.replies.length) item.append(this.renderReplies(message.replies));
       if (message.from === "user") {
         item.append(el("div", { class: "state" }));
@@ -290,6 +438,48 @@
         this.renderState(message, item);
       }
       return item;
+    }
+
+    // -- cards: text only from the knowledge base, links only of known kinds --
+
+    renderCard(card, text, who) {
+      const labels = card.labels || {};
+      const phones = Array.isArray(card.phones) ? card.phones.filter((p) => p && /^\+?\d{2,15}$/.test(p.tel || "")) : [];
+      if (card.kind === "emergency") {
+        const call = phones[0] || { tel: "112", label: "112" };
+        return el("div", { class: "card emergency", role: "alert" }, who,
+          el("a", { class: "call-112", href: `tel:${call.tel}` }, el("span", { "aria-hidden": "true" }, "☎ "), call.label || call.tel),
+          el("p", { dir: "auto" }, text));
+      }
+      if (card.kind === "numbers") {
+        return el("div", { class: "card numbers" }, who, el("strong", { class: "name", dir: "auto" }, card.name || ""),
+          el("ul", {}, ...phones.map((p) => el("li", {},
+            el("a", { class: "action call", href: `tel:${p.tel}` }, el("span", { "aria-hidden": "true" }, "☎ "), p.number),
+            " ", el("span", { dir: "auto" }, p.label || "")))));
+      }
+      if (card.kind !== "service") return el("div", { class: "bubble", dir: "auto" }, who, linkify(text));
+      const actions = el("div", { class: "actions" });
+      for (const phone of phones) {
+        actions.append(el("a", { class: "action call", href: `tel:${phone.tel}` }, el("span", { "aria-hidden": "true" }, "☎ "), `${labels.call || ""} ${phone.number}`.trim()));
+      }
+      const links = [["map", "📍"], ["website", "🌐"]];
+      for (const [key, icon] of links) {
+        const href = safeWebUrl(card[key] || "");
+        if (href) actions.append(el("a", { class: `action ${key}`, href, target: "_blank", rel: "noopener noreferrer" }, el("span", { "aria-hidden": "true" }, `${icon} `), labels[key] || key));
+      }
+      if (card.email && /^[^\s@<>]+@[^\s@<>]+$/.test(card.email)) {
+        actions.append(el("a", { class: "action email", href: `mailto:${card.email}` }, el("span", { "aria-hidden": "true" }, "✉ "), labels.email || card.email));
+      }
+      const box = el("div", { class: "card service", dir: "auto" }, who, el("strong", { class: "name" }, card.name || ""));
+      if (card.summary) box.append(el("p", { class: "summary" }, card.summary));
+      const meta = [card.distance, card.open].filter(Boolean).join(" · ");
+      if (meta) box.append(el("p", { class: "meta" }, meta));
+      if (actions.childElementCount) box.append(actions);
+      const details = Array.isArray(card.details) ? card.details.filter((d) => typeof d === "string") : [];
+      if (details.length) {
+        box.append(el("details", { class: "more" }, el("summary", {}, labels.more || "…"), ...details.map((d) => el("p", {}, linkify(d)))));
+      }
+      return box;
     }
 
     renderReplies(replies) {
@@ -338,6 +528,9 @@
     clearReplies() {
       const hadFocus = this.log.contains(this.root && this.root.activeElement);
       for (const group of this.log.querySelectorAll(".replies")) group.remove();
+      // A caption ("Related topics:") means nothing without its buttons: it goes with them.
+      for (const item of this.log.querySelectorAll(".item.caption")) item.remove();
+      this.store.messages = this.store.messages.filter((message) => !message.caption);
       for (const message of this.store.messages) delete message.replies;
       if (hadFocus) this.input.focus(); // the clicked button is gone: keep the keyboard in the chat
     }
@@ -376,6 +569,11 @@
 
     sendReply(reply) {
       const code = chosenLanguage(reply.payload);
+      const city = entityOf(INFORM_CITY, "city", reply.payload);
+      if (city && this.config.cities[city]) {
+        this.store.city = city; // the city chosen here, from now on, rather than the page's
+        this.applyLanguage();
+      }
       let extra = {};
       if (code && this.languages.has(code)) {
         // A language button of the bot: the widget follows, and the bot need not be told twice.
@@ -420,12 +618,15 @@
 
     emit(message) {
       message.state = "sending";
+      this.showTyping(true);
       this.store.save();
       this.renderState(message, this.nodes.get(message.id));
       const data = { message: message.payload, session_id: this.store.sessionId, metadata: message.metadata };
       this.socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", data, (error, answer) => {
+        if (!message.hidden || message.state === "sending") this.showTyping(false);
         if (!error && answer && answer.ok) {
           message.state = "sent";
+          this.follow(answer.language);
         } else if (error && !this.socket.connected) {
           message.state = "queued"; // cut off before the server confirmed: sent again when back
         } else {
@@ -436,17 +637,42 @@
       });
     }
 
+    // The person switched language by writing ("can you speak Arabic?"): the bot answers in
+    // it, and the widget follows (picker, lang, dir) without telling the bot again.
+    follow(language) {
+      if (!this.languages.has(language) || language === this.language) return;
+      this.store.language = this.store.toldLanguage = language;
+      this.store.save();
+      this.applyLanguage();
+    }
+
+    showTyping(on) {
+      if (this.typing) this.typing.remove();
+      this.typing = null;
+      if (!on) return;
+      this.typing = el("div", { class: "item bot typing", role: "status" },
+        el("div", { class: "bubble" }, el("span", { class: "dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")),
+          el("span", { class: "visually-hidden" }, this.t("typing"))));
+      this.log.append(this.typing);
+      if (this.atEnd) this.scrollToEnd();
+    }
+
     // -- what the bot sends --
 
     receive(reply) {
-      if (!reply || typeof reply.text !== "string" || !reply.text.trim()) return; // images, custom payloads: not used
+      if (!reply || typeof reply.text !== "string" || !reply.text.trim()) return; // images, bare custom payloads: not used
       const replies = Array.isArray(reply.quick_replies)
         ? reply.quick_replies.filter((r) => r && typeof r.title === "string" && typeof r.payload === "string")
           .map(({ title, payload }) => ({ title, payload }))
         : [];
-      const message = this.store.add({ from: "bot", text: reply.text, replies });
+      const custom = reply.custom && typeof reply.custom === "object" ? reply.custom : {};
+      const message = { from: "bot", text: reply.text, replies };
+      if (custom.card && typeof custom.card === "object") message.card = custom.card;
+      if (custom.caption === true && replies.length) message.caption = true;
+      this.store.add(message);
       const item = this.renderMessage(message);
-      this.log.append(item);
+      if (this.typing) this.typing.before(item);
+      else this.log.append(item);
       const previous = this.store.messages[this.store.messages.length - 2];
       if (previous && previous.from === "user") this.showReplyStart(item);
     }
@@ -463,6 +689,7 @@
       });
       this.socket.on("connect", () => this.socket.emit("session_request", { session_id: this.store.sessionId }));
       this.socket.on("session_confirm", (sessionId) => {
+        if (this.ready && sessionId === this.store.sessionId) return;
         if (typeof sessionId === "string" && sessionId !== this.store.sessionId) {
           this.store.sessionId = sessionId;
           this.store.save();

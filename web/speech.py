@@ -1,0 +1,95 @@
+"""POST /api/speech {"text", "language"} -> audio/ogg (Opus): a bot message read aloud for
+the widget's speaker button (synthesis: bot/speech.py).
+
+Public like the widget (any origin may call it), so it is bounded: the text's length, the
+requests per client address per minute, and two syntheses at a time. The text is never
+logged. A refusal is JSON with a message in the asked language.
+"""
+import threading
+import time
+from collections import deque
+from typing import Deque, Dict
+
+from flask import Blueprint, Response, jsonify, request
+
+from bot.speech import MAX_CHARS, SpeechError, synthesiser
+from bot.texts import text as bot_text
+from knowledge.admin.client_address import client_address
+from knowledge.taxonomy import load_taxonomy
+
+REQUESTS_PER_MINUTE = 30  # a person listens to a few messages a minute; a flood is refused
+MAX_TRACKED = 10_000
+CACHE_SECONDS = 86_400
+
+speech = Blueprint("speech", __name__, url_prefix="/api")
+
+
+class MinuteLimit:
+    """At most `limit` requests per key in any 60 seconds (in memory: one web app process)."""
+
+    def __init__(self, limit: int = REQUESTS_PER_MINUTE, clock=time.monotonic):
+        self.limit, self.clock = limit, clock
+        self._seen: Dict[str, Deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            if len(self._seen) >= MAX_TRACKED:
+                self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < 60}
+            times = self._seen.setdefault(key, deque())
+            while times and now - times[0] >= 60:
+                times.popleft()
+            if len(times) >= self.limit:
+                return False
+            times.append(now)
+            return True
+
+
+limit = MinuteLimit()
+
+
+@speech.after_request
+def allow_any_origin(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def refuse(status: int, key: str, language: str, **params) -> Response:
+    response = jsonify({"error": bot_text(key, language, **params)})
+    response.status_code = status
+    return response
+
+
+@speech.route("/speech", methods=["OPTIONS"])
+def preflight():
+    return Response(status=204)
+
+
+@speech.post("/speech")
+def read_aloud():
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        return refuse(400, "speech_bad_request", "en")
+    language = body.get("language")
+    if language not in load_taxonomy().languages:
+        return refuse(400, "speech_bad_request", "en")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return refuse(400, "speech_empty", language)
+    if len(text) > MAX_CHARS:
+        return refuse(413, "speech_too_long", language)
+    if not limit.allow(client_address()):
+        return refuse(429, "speech_too_many", language)
+    try:
+        audio = synthesiser.ogg_opus(text.strip(), language)
+    except SpeechError:
+        return refuse(503, "speech_unavailable", language)
+    response = Response(audio, mimetype="audio/ogg")
+    response.headers["Content-Type"] = "audio/ogg; codecs=opus"
+    response.cache_control.private = True
+    response.cache_control.max_age = CACHE_SECONDS
+    return response
