@@ -17,13 +17,13 @@ from knowledge.models import City, Entry
 SUMMARY_CHARS = 160  # about two lines on a phone
 PHONE_SEPARATORS = re.compile(r"\s*(?:/|,|;|\bor\b|\bou\b|\bof\b)\s*")
 SENTENCE_END = re.compile(r"(?<=[.!?。؟])\s")
-CARD_LABELS = ("card_call", "card_map", "card_website", "card_more", "card_email")
+CARD_LABELS = ("card_call", "card_map", "card_website", "card_more", "card_email", "listen")
 
 
 def labels(language: str) -> Dict[str, str]:
     """The card's button words in the reader's language, sent with it (a channel need not
     know the conversation's language to draw it)."""
-    return {key[len("card_"):]: text(key, language) for key in CARD_LABELS}
+    return {key.replace("card_", "", 1): text(key, language) for key in CARD_LABELS}
 
 
 def phone_numbers(phone: Optional[str]) -> List[Dict[str, str]]:
@@ -98,6 +98,7 @@ def entry_card(entry: Entry, language: str, city: Optional[City], now: datetime 
         "email": entry.email or None,
         "details": details,
         "labels": labels(language),
+        "language": language,
     }
 
 
@@ -107,6 +108,7 @@ def emergency_card(language: str) -> Dict:
         "kind": "emergency",
         "phones": [{"number": "112", "tel": "112", "label": text("card_call_112", language)}],
         "labels": labels(language),
+        "language": language,
     }
 
 
@@ -117,4 +119,4 @@ def numbers_card(title: str, entries: List[Entry], language: str) -> Dict:
         entry_text, _ = entry.text_for_reader(language)
         for number in phone_numbers(entry.phone):
             phones.append({**number, "label": entry_text.name if entry_text else entry.id})
-    return {"kind": "numbers", "name": title, "phones": phones, "labels": labels(language)}
+    return {"kind": "numbers", "name": title, "phones": phones, "labels": labels(language), "language": language}

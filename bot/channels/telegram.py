@@ -40,6 +40,8 @@ from actions.rendering import city_buttons, theme_buttons
 from bot import conversation_ids
 from bot.channels import message_guard
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
+from bot.channels.telegram_menu import CHANNEL_PAYLOADS, menu_buttons, register_commands
+from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
 from bot.channels.telegram_output import CallbackPayloads, TelegramOutput, WholeMessages
 from bot.channels.telegram_redelivery import RecentUpdates
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramSettings
@@ -209,6 +211,7 @@ class TelegramInput(InputChannel):
         self.background: Set[asyncio.Task] = set()
         self.bot = settings.bot() if settings.configured else None
         self.output = TelegramOutput(self.bot, CallbackPayloads(), self.retry) if self.bot else None
+        self.voice_chats = VoiceChats()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return self.output
@@ -245,6 +248,7 @@ class TelegramInput(InputChannel):
         try:
             await self.retry.call("getMe", self.bot.initialize)
             logger.info("Telegram bot @%s connected", self.bot.username)
+            self._in_background(register_commands(self.bot, self.retry))
             if self.settings.webhook_url:
                 await self.retry.call("setWebhook", lambda: self.bot.set_webhook(
                     url=self.settings.webhook_url, secret_token=self.settings.secret,
@@ -294,13 +298,16 @@ class TelegramInput(InputChannel):
         task.add_done_callback(self.background.discard)
 
     async def acknowledge(self, incoming: Incoming) -> None:
-        """Answers the button press and takes the keyboard off, so it is not pressed twice."""
+        """Answers the button press and takes the keyboard off, so it is not pressed twice
+        (except "🔊": the card keeps its links, and may be heard again)."""
         try:
             await self.quick_retry.call(
                 "answerCallbackQuery", lambda: self.bot.answer_callback_query(incoming.callback_id)
             )
         except DeliveryFailed as error:
             logger.info("%s", error)
+        if (incoming.text or "").startswith(SPEAK_PREFIX):
+            return
         try:
             await self.bot.edit_message_reply_markup(chat_id=incoming.chat_id, message_id=incoming.message_id, reply_markup=None)
         except TelegramError as error:  # e.g. a message too old to edit: cosmetic
@@ -315,9 +322,17 @@ class TelegramInput(InputChannel):
             await self.say(agent, chat, hint, "unsupported_media")
         elif incoming.kind == "location":
             await self.location(incoming, agent, chat, hint, metadata, on_new_message)
+        elif incoming.kind == "button" and incoming.text.startswith(SPEAK_PREFIX):
+            spoken = self.output.spoken.get(incoming.text)
+            if spoken:
+                await send_voice(self.bot, self.retry, incoming.chat_id, *spoken)
+            else:
+                logger.info("Telegram update %d: a 🔊 button of another run; ignored", incoming.update_id)
         elif incoming.kind == "button":
             message = self.output.payloads.decode(incoming.text) or incoming.button_titles.get(incoming.text)
-            if message:
+            if message in CHANNEL_PAYLOADS:  # a menu button the channel answers, as its command
+                await self.text(message, agent, chat, hint, metadata, on_new_message)
+            elif message:
                 await self.ask_rasa(chat, message, metadata, on_new_message, agent, hint)
             else:
                 logger.info("Telegram update %d: a button the assistant did not make; ignored", incoming.update_id)
@@ -339,6 +354,15 @@ class TelegramInput(InputChannel):
             language = await self.language(agent, chat, hint)
             prompt = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
             await self.output.send_text_with_buttons(chat, prompt, city_buttons())
+            return
+        elif command == "menu":
+            language = await self.language(agent, chat, hint)
+            await self.output.send_text_with_buttons(chat, text("menu_title", language), menu_buttons(language))
+            return
+        elif command == "voice":
+            on = argument.strip().lower() != "off"
+            self.voice_chats.set(chat, on)
+            await self.say(agent, chat, hint, "voice_on" if on else "voice_off")
             return
         else:
             message = typed.lstrip("/")  # typed text never becomes an intent payload
@@ -376,6 +400,14 @@ class TelegramInput(InputChannel):
             return
         for reply in collector.messages:
             await self.output.send_response(chat, {k: v for k, v in reply.items() if k != "recipient_id"})
+        if self.voice_chats.wants(chat):
+            await self.read_answer_aloud(chat, collector.messages, agent, hint)
+
+    async def read_answer_aloud(self, chat: str, replies, agent, hint) -> None:
+        """`/voice on`: the turn's texts (cards read as their plain text) as one voice message."""
+        spoken = "\n".join(reply["text"] for reply in replies if isinstance(reply.get("text"), str))
+        if spoken.strip():
+            await send_voice(self.bot, self.retry, int(chat), spoken, await self.language(agent, chat, hint))
 
     async def say(self, agent, chat: str, hint: Optional[str], key: str) -> None:
         await self.output.send_text_message(chat, text(key, await self.language(agent, chat, hint)))

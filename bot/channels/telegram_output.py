@@ -17,6 +17,7 @@ from telegram.constants import ChatAction, ParseMode
 from bot import conversation_ids
 from bot.channels.telegram_cards import card_message
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
+from bot.channels.telegram_voice import SpokenTexts
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class TelegramOutput(OutputChannel):
         self.bot = bot
         self.payloads = payloads
         self.retry = retry
+        self.spoken = SpokenTexts()
 
     @classmethod
     def name(cls) -> str:
@@ -147,6 +149,9 @@ class TelegramOutput(OutputChannel):
             await super().send_response(recipient_id, message)
             return
         html, links = card_message(card, text)
+        if card.get("language") and card.get("kind") in ("service", "emergency", "numbers"):
+            title = (card.get("labels") or {}).get("listen") or "🔊"
+            links = [*links, self.spoken.button(title, text, card["language"])]
         buttons = message.get("buttons") or message.get("quick_replies") or []
         if utf16_length(html) <= TEXT_LIMIT:
             await self._send(recipient_id, html, buttons, links=links, html=True)

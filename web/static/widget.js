@@ -24,6 +24,7 @@
   const script = document.currentScript;
   if (!script || !script.src) return;
   const BASE = new URL("./", script.src).href;
+  const SPEECH_URL = new URL("../api/speech", BASE).href; // the web app that serves the widget
   const ACK_TIMEOUT_MS = 60000; // a message the server has not confirmed by then is marked "not sent"
   const LANGUAGE_TELL_DELAY_MS = 800; // keyboard users step through the picker: tell the bot once they stop
   const RECONNECTED_NOTICE_MS = 4000;
@@ -430,7 +431,10 @@
         item.append(el("div", { class: "bubble", dir: "auto" }, who, linkify(message.text)));
       }
       if (message.caption) item.classList.add("caption");
-      if (message.at) item.append(el("time", { class: "time", datetime: new Date(message.at).toISOString() }, clockTime(message.at, this.language)));
+      const foot = el("div", { class: "foot" });
+      if (message.at) foot.append(el("time", { class: "time", datetime: new Date(message.at).toISOString() }, clockTime(message.at, this.language)));
+      if (message.from === "bot") foot.append(this.listenButton(message.text));
+      item.append(foot);
       if (message.from === "bot" && message.replies && message.replies.length) item.append(this.renderReplies(message.replies));
       if (message.from === "user") {
         item.append(el("div", { class: "state" }));
@@ -438,6 +442,36 @@
         this.renderState(message, item);
       }
       return item;
+    }
+
+    // -- reading aloud: the web app synthesises (POST /api/speech), the browser plays --
+
+    listenButton(text) {
+      const button = el("button", { type: "button", class: "listen", "aria-label": this.t("listen"), title: this.t("listen") }, "🔊");
+      button.addEventListener("click", () => this.readAloud(text, button));
+      return button;
+    }
+
+    async readAloud(text, button) {
+      if (this.playing) this.playing.pause();
+      button.setAttribute("aria-busy", "true");
+      try {
+        const response = await fetch(SPEECH_URL, {
+          method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ text: text.slice(0, 1500), language: this.language }),
+        });
+        if (!response.ok) throw new Error(String(response.status));
+        const url = URL.createObjectURL(await response.blob());
+        this.playing = new Audio(url);
+        this.playing.addEventListener("ended", () => URL.revokeObjectURL(url));
+        button.dataset.state = "ready";
+        await this.playing.play();
+        button.dataset.state = "playing";
+      } catch (error) {
+        button.dataset.state = button.dataset.state === "ready" ? "ready" : "failed"; // a browser may refuse to play without sound output
+      } finally {
+        button.removeAttribute("aria-busy");
+      }
     }
 
     // -- cards: text only from the knowledge base, links only of known kinds --
