@@ -12,6 +12,7 @@ tests can check none of it leaks) and delivers them: to the registered webhook w
 secret header, or to getUpdates.
 """
 import email.parser
+import html
 import email.policy
 import itertools
 import json
@@ -104,6 +105,31 @@ def check_entities(text: str, parse_mode: Optional[str]) -> None:
                 raise ApiError(400, f"Bad Request: can't parse entities: Character '{character}' is reserved and must be escaped with the preceding '\\'")
     elif parse_mode != "Markdown":
         raise ApiError(400, "Bad Request: unsupported parse_mode")
+
+
+ENTITY_TYPES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "code": "code"}
+
+
+def parse_html(text: str):
+    """(plain text, entities) of an HTML message, as Telegram stores it: the tags become
+    entities (offsets in UTF-16 units), the character references their characters."""
+    plain, entities, open_tags, position = "", [], [], 0
+    for tag in HTML_TAG.finditer(text):
+        plain += html.unescape(text[position:tag.start()])
+        name = tag.group(1).lower()
+        if tag.group(0).startswith("</"):
+            for index in range(len(open_tags) - 1, -1, -1):
+                if open_tags[index][0] == name:
+                    _, start = open_tags.pop(index)
+                    kind = ENTITY_TYPES.get(name)
+                    if kind and utf16_length(plain) > start:
+                        entities.append({"type": kind, "offset": start, "length": utf16_length(plain) - start})
+                    break
+        else:
+            open_tags.append((name, utf16_length(plain)))
+        position = tag.end()
+    plain += html.unescape(text[position:])
+    return plain, sorted(entities, key=lambda e: e["offset"])
 
 
 class FakeTelegramApi:
@@ -331,13 +357,18 @@ class FakeTelegramApi:
         text = params.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
+        check_entities(text, params.get("parse_mode"))
+        entities = []
+        if params.get("parse_mode") == "HTML":
+            text, entities = parse_html(text)
         if utf16_length(text) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
-        check_entities(text, params.get("parse_mode"))
         markup = params.get("reply_markup")
         self._check_markup(markup)
         message = {"message_id": next(self._ids), "date": int(time.time()), "from": BOT_USER,
                    "chat": {"id": chat_id, "type": "private"}, "text": text}
+        if entities:
+            message["entities"] = entities
         if params.get("parse_mode"):
             message["parse_mode_used"] = params["parse_mode"]  # not in Telegram's reply; for tests
         if markup:
