@@ -71,17 +71,13 @@
     return fragment;
   }
 
-  // A drawn globe: understood without reading, and no emoji font needed.
-  function globeIcon() {
+  // Drawn icons: understood without reading, and no emoji font needed (phones may lack one).
+  function icon(name, shapes) {
     const SVG = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(SVG, "svg");
-    for (const [name, value] of Object.entries({ viewBox: "0 0 24 24", width: "22", height: "22", class: "globe", "aria-hidden": "true", focusable: "false" })) {
-      svg.setAttribute(name, value);
+    for (const [key, value] of Object.entries({ viewBox: "0 0 24 24", width: "22", height: "22", class: `icon ${name}`, "aria-hidden": "true", focusable: "false" })) {
+      svg.setAttribute(key, value);
     }
-    const shapes = [
-      ["circle", { cx: "12", cy: "12", r: "9.5" }],
-      ["path", { d: "M2.5 12h19M12 2.5c3 3.2 3 15.8 0 19M12 2.5c-3 3.2-3 15.8 0 19M4.5 6.5h15M4.5 17.5h15" }],
-    ];
     for (const [tag, attributes] of shapes) {
       const shape = document.createElementNS(SVG, tag);
       for (const [name, value] of Object.entries(attributes)) shape.setAttribute(name, value);
@@ -89,6 +85,16 @@
     }
     return svg;
   }
+
+  const globeIcon = () => icon("globe", [
+    ["circle", { cx: "12", cy: "12", r: "9.5" }],
+    ["path", { d: "M2.5 12h19M12 2.5c3 3.2 3 15.8 0 19M12 2.5c-3 3.2-3 15.8 0 19M4.5 6.5h15M4.5 17.5h15" }],
+  ]);
+  const speakerIcon = () => icon("speaker", [
+    ["path", { d: "M3 9.5h4l5-4v13l-5-4H3z" }],
+    ["path", { d: "M15.5 8.5a5 5 0 0 1 0 7M18.5 5.5a9 9 0 0 1 0 13" }],
+  ]);
+  const sendIcon = () => icon("arrow", [["path", { d: "M4 12h14M12 5l7 7-7 7" }]]);
 
   // The value of a button's entity, e.g. "fr" of /choose_language{"language_choice": "fr"}, else null.
   function entityOf(pattern, name, payload) {
@@ -389,7 +395,8 @@
       this.log.setAttribute("aria-label", this.t("conversation"));
       this.inputLabel.textContent = this.t("input");
       this.input.placeholder = this.t("placeholder");
-      this.sendButton.textContent = this.t("send");
+      this.sendButton.replaceChildren(sendIcon(), el("span", { class: "send-label" }, this.t("send")));
+      this.sendButton.setAttribute("aria-label", this.t("send"));
       this.renderMenu();
       if (this.closeButton) this.closeButton.setAttribute("aria-label", this.t("close"));
       if (this.launchButton) {
@@ -447,7 +454,7 @@
     // -- reading aloud: the web app synthesises (POST /api/speech), the browser plays --
 
     listenButton(text) {
-      const button = el("button", { type: "button", class: "listen", "aria-label": this.t("listen"), title: this.t("listen") }, "🔊");
+      const button = el("button", { type: "button", class: "listen", "aria-label": this.t("listen"), title: this.t("listen") }, speakerIcon());
       button.addEventListener("click", () => this.readAloud(text, button));
       return button;
     }
@@ -496,13 +503,12 @@
       for (const phone of phones) {
         actions.append(el("a", { class: "action call", href: `tel:${phone.tel}` }, el("span", { "aria-hidden": "true" }, "☎ "), `${labels.call || ""} ${phone.number}`.trim()));
       }
-      const links = [["map", "📍"], ["website", "🌐"]];
-      for (const [key, icon] of links) {
+      for (const key of ["map", "website"]) {
         const href = safeWebUrl(card[key] || "");
-        if (href) actions.append(el("a", { class: `action ${key}`, href, target: "_blank", rel: "noopener noreferrer" }, el("span", { "aria-hidden": "true" }, `${icon} `), labels[key] || key));
+        if (href) actions.append(el("a", { class: `action ${key}`, href, target: "_blank", rel: "noopener noreferrer" }, labels[key] || key));
       }
       if (card.email && /^[^\s@<>]+@[^\s@<>]+$/.test(card.email)) {
-        actions.append(el("a", { class: "action email", href: `mailto:${card.email}` }, el("span", { "aria-hidden": "true" }, "✉ "), labels.email || card.email));
+        actions.append(el("a", { class: "action email", href: `mailto:${card.email}` }, labels.email || card.email));
       }
       const box = el("div", { class: "card service", dir: "auto" }, who, el("strong", { class: "name" }, card.name || ""));
       if (card.summary) box.append(el("p", { class: "summary" }, card.summary));
