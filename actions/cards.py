@@ -99,6 +99,7 @@ def entry_card(entry: Entry, language: str, city: Optional[City], now: datetime 
         "details": details,
         "labels": labels(language),
         "language": language,
+        "feedback": {"city": entry.city_id, "category": entry.category},  # what a thumbs up/down counts
     }
 
 

@@ -8,7 +8,9 @@ screenshots under tests/artifacts/cards/; the REST channel for the structured re
 """
 import re
 import secrets
+import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from bot import servers
 from bot.texts import text
 from conftest import ARTIFACTS, Chat, fresh_sqlite_url
 from knowledge.db import get_engine, session_scope
+from knowledge.feedback import feedback_counts
 from knowledge.migrate import upgrade
 from knowledge.models import Entry, EntryText
 from knowledge.transfer import load_demo
@@ -278,3 +281,21 @@ def test_the_speaker_button_plays_the_message_from_the_web_app(stack, widget):
     button = page.page.locator(f"{WIDGET} .item.bot .listen").last
     # Fetched and handed to the browser's player ("playing", or "ready" where there is no sound device).
     expect(button).to_have_attribute("data-state", re.compile("^(ready|playing)$"))
+
+
+def test_a_thumbs_up_on_a_card_is_counted_without_anything_about_the_person(stack, widget):
+    page = widget(f"{stack.web_url}/{CITY}?lang=ar", PHONE)
+    page.click_reply(text("theme_basic_services", "ar"))
+    page.click_reply(text("category_health", "ar"))
+    card = page.page.locator(f"{WIDGET} .card.service", has_text=CLINIC["names"]["ar"]).first
+    card.locator(".vote button.up").click()
+    expect(card.locator(".vote")).to_have_text(text("feedback_thanks", "ar"))
+
+    def counted():
+        with session_scope(stack.database_url) as session:
+            return feedback_counts(session, "language", [CITY], 1, date.today())
+
+    deadline = time.monotonic() + 10
+    while not counted() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert counted() == {"ar": (1, 0)}

@@ -2,11 +2,14 @@
 112 alone first in an emergency, "🔊" sending the answer as a voice message, `/voice on`,
 `/menu` and the bot commands in every language. Through the local stand-in of the Bot API
 and python-telegram-bot's own client in the real Rasa server (fixtures of test_telegram)."""
+from datetime import date
+
 import pytest
 
 from bot.texts import text
 from conftest import fresh_sqlite_url
 from knowledge.db import get_engine, session_scope
+from knowledge.feedback import feedback_counts
 from knowledge.migrate import upgrade
 from knowledge.models import Entry, EntryText
 from knowledge.taxonomy import load_taxonomy
@@ -109,3 +112,24 @@ def test_menu_and_bot_commands(person, telegram_api):
         assert described["menu"] == text("menu_open", language or "en")
         assert described["city"] == text("menu_city", language or "en")
         assert set(described) == {"menu", "help", "city", "language", "human", "voice", "start"}
+
+
+def test_a_thumbs_up_is_counted_and_thanked(person, telegram_api, telegram_db):
+    person.send("/start brussels")
+    person.send("/help")
+    person.press(text("theme_basic_services", "en"))
+    person.press(text("category_health", "en"))
+    update = telegram_api.button_update(person.chat_id, "👍")
+    assert person.api.deliver(update).status_code == 200
+    query_id = update["callback_query"]["id"]
+    answered = telegram_api.wait_for(
+        lambda: [c for c in telegram_api.calls_of("answerCallbackQuery") if c.params.get("callback_query_id") == query_id],
+        timeout=30, what="the press answered",
+    )
+    assert answered[0].params.get("text") == text("feedback_thanks", "en")
+
+    def counted():
+        with session_scope(telegram_db) as session:
+            return feedback_counts(session, "category", ["brussels"], 1, date.today())
+
+    assert telegram_api.wait_for(lambda: counted().get("health") == (1, 0), timeout=30, what="the vote counted")

@@ -5,48 +5,21 @@ Public like the widget (any origin may call it), so it is bounded: the text's le
 requests per client address per minute, and two syntheses at a time. The text is never
 logged. A refusal is JSON with a message in the asked language.
 """
-import threading
-import time
-from collections import deque
-from typing import Deque, Dict
-
 from flask import Blueprint, Response, jsonify, request
 
 from bot.speech import MAX_CHARS, SpeechError, synthesiser
 from bot.texts import text as bot_text
 from knowledge.admin.client_address import client_address
 from knowledge.taxonomy import load_taxonomy
+from web.rate_limit import MinuteLimit
 
 REQUESTS_PER_MINUTE = 30  # a person listens to a few messages a minute; a flood is refused
-MAX_TRACKED = 10_000
 CACHE_SECONDS = 86_400
 
 speech = Blueprint("speech", __name__, url_prefix="/api")
 
 
-class MinuteLimit:
-    """At most `limit` requests per key in any 60 seconds (in memory: one web app process)."""
-
-    def __init__(self, limit: int = REQUESTS_PER_MINUTE, clock=time.monotonic):
-        self.limit, self.clock = limit, clock
-        self._seen: Dict[str, Deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            if len(self._seen) >= MAX_TRACKED:
-                self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < 60}
-            times = self._seen.setdefault(key, deque())
-            while times and now - times[0] >= 60:
-                times.popleft()
-            if len(times) >= self.limit:
-                return False
-            times.append(now)
-            return True
-
-
-limit = MinuteLimit()
+limit = MinuteLimit(REQUESTS_PER_MINUTE)
 
 
 @speech.after_request

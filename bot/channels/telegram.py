@@ -40,6 +40,7 @@ from actions.rendering import city_buttons, theme_buttons
 from bot import conversation_ids
 from bot.channels import message_guard
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
+from bot.channels.telegram_feedback import VOTE_PREFIX, count_vote, read_vote
 from bot.channels.telegram_menu import CHANNEL_PAYLOADS, menu_buttons, register_commands
 from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
 from bot.channels.telegram_output import CallbackPayloads, TelegramOutput, WholeMessages
@@ -300,13 +301,15 @@ class TelegramInput(InputChannel):
     async def acknowledge(self, incoming: Incoming) -> None:
         """Answers the button press and takes the keyboard off, so it is not pressed twice
         (except "🔊": the card keeps its links, and may be heard again)."""
+        vote = read_vote(incoming.text or "")
+        thanks = text("feedback_thanks", vote[2]) if vote else None  # a toast: no message in the chat
         try:
             await self.quick_retry.call(
-                "answerCallbackQuery", lambda: self.bot.answer_callback_query(incoming.callback_id)
+                "answerCallbackQuery", lambda: self.bot.answer_callback_query(incoming.callback_id, text=thanks)
             )
         except DeliveryFailed as error:
             logger.info("%s", error)
-        if (incoming.text or "").startswith(SPEAK_PREFIX):
+        if (incoming.text or "").startswith((SPEAK_PREFIX, VOTE_PREFIX)):
             return
         try:
             await self.bot.edit_message_reply_markup(chat_id=incoming.chat_id, message_id=incoming.message_id, reply_markup=None)
@@ -322,6 +325,9 @@ class TelegramInput(InputChannel):
             await self.say(agent, chat, hint, "unsupported_media")
         elif incoming.kind == "location":
             await self.location(incoming, agent, chat, hint, metadata, on_new_message)
+        elif incoming.kind == "button" and incoming.text.startswith(VOTE_PREFIX):
+            if count_vote(incoming.text) is None:
+                logger.info("Telegram update %d: not a vote the assistant made; ignored", incoming.update_id)
         elif incoming.kind == "button" and incoming.text.startswith(SPEAK_PREFIX):
             spoken = self.output.spoken.get(incoming.text)
             if spoken:

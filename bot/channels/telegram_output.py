@@ -17,6 +17,7 @@ from telegram.constants import ChatAction, ParseMode
 from bot import conversation_ids
 from bot.channels.telegram_cards import card_message
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
+from bot.channels.telegram_feedback import vote_buttons
 from bot.channels.telegram_voice import SpokenTexts
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ class TelegramOutput(OutputChannel):
         if card.get("language") and card.get("kind") in ("service", "emergency", "numbers"):
             title = (card.get("labels") or {}).get("listen") or "🔊"
             links = [*links, self.spoken.button(title, text, card["language"])]
+        links = [*links, *vote_buttons(card)]
         buttons = message.get("buttons") or message.get("quick_replies") or []
         if utf16_length(html) <= TEXT_LIMIT:
             await self._send(recipient_id, html, buttons, links=links, html=True)

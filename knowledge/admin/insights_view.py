@@ -10,6 +10,7 @@ from knowledge.admin.access import StaffOnly
 from knowledge.admin.database import db_session
 from knowledge.admin.entry_form import category_label
 from knowledge.admin.permissions import cities_of
+from knowledge.feedback import feedback_counts
 from knowledge.taxonomy import load_taxonomy
 
 CATEGORY = "Improve the service"
@@ -51,8 +52,10 @@ class QuestionsView(StaffOnly, BaseView):
         periods, counts = service_stats.questions_per_week(db_session(), by, cities, weeks, date.today())
         series = {series_label(by, key): values for key, values in counts.items()}
         title = f"Questions answered per week and {by}"
+        votes = feedback_counts(db_session(), by, cities, weeks * 7, date.today())
         return self.render(
             "staff_admin/questions.html", by=by, weeks=weeks, week_choices=WEEK_CHOICES,
+            feedback={series_label(by, key): counts for key, counts in votes.items()},
             periods=periods, series=series, totals=[sum(column) for column in zip(*series.values())], chart=svg_chart.stacked_bars(periods, series, title),
             colour=svg_chart.colour, title=title, **city_choice(self.staff),
         )

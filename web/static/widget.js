@@ -25,6 +25,7 @@
   if (!script || !script.src) return;
   const BASE = new URL("./", script.src).href;
   const SPEECH_URL = new URL("../api/speech", BASE).href; // the web app that serves the widget
+  const FEEDBACK_URL = new URL("../api/feedback", BASE).href;
   const ACK_TIMEOUT_MS = 60000; // a message the server has not confirmed by then is marked "not sent"
   const LANGUAGE_TELL_DELAY_MS = 800; // keyboard users step through the picker: tell the bot once they stop
   const RECONNECTED_NOTICE_MS = 4000;
@@ -519,7 +520,25 @@
       if (details.length) {
         box.append(el("details", { class: "more" }, el("summary", {}, labels.more || "…"), ...details.map((d) => el("p", {}, linkify(d)))));
       }
+      if (card.feedback && typeof card.feedback === "object") box.append(this.renderVote(card.feedback));
       return box;
+    }
+
+    // Thumbs up / down: counted per city, category and language; nothing about the person.
+    renderVote({ city, category }) {
+      const row = el("div", { class: "vote", role: "group", "aria-label": `${this.t("feedback_up")} / ${this.t("feedback_down")}` });
+      for (const [helpful, key, mark] of [[true, "feedback_up", "✓"], [false, "feedback_down", "✗"]]) {
+        const button = el("button", { type: "button", class: helpful ? "up" : "down" }, el("span", { "aria-hidden": "true" }, `${mark} `), this.t(key));
+        button.addEventListener("click", () => {
+          fetch(FEEDBACK_URL, {
+            method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ city, category, language: this.language, helpful }),
+          }).catch(() => {}); // a lost vote is not worth bothering the person about
+          row.replaceChildren(el("span", { class: "thanks", role: "status" }, this.t("feedback_thanks")));
+        });
+        row.append(button);
+      }
+      return row;
     }
 
     renderReplies(replies) {
