@@ -13,6 +13,7 @@ BENCHES = (
     ("bench.widget_weight", ["--runs", "5"]),          # issue 5: widget bytes and time to interactive
     ("bench.load_test", ["--conversations", "20", "--messages", "8"]),  # issue 7: 1 and 2 Rasa processes, one killed
     ("bench.staff_admin", []),                         # issue 6: import/export of a large spreadsheet, admin pages
+    ("bench.speech_latency", ["--samples", "20"]),     # issue 13: an answer read aloud (POST /api/speech)
 )
 
 
