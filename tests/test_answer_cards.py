@@ -299,3 +299,29 @@ def test_a_thumbs_up_on_a_card_is_counted_without_anything_about_the_person(stac
     while not counted() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert counted() == {"ar": (1, 0)}
+
+
+def test_launcher_mode_opens_the_chat_full_screen_on_a_phone(stack, chromium):
+    page = WidgetPage(chromium, PHONE)
+    try:
+        page.page.goto(f"{stack.web_url}/{CITY}?lang=ar&mode=launcher")
+        launcher = page.page.locator(f"{WIDGET} button.launch")
+        expect(launcher).to_be_visible()
+        expect(page.panel()).to_be_hidden()
+        box = launcher.bounding_box()
+        assert box["width"] >= 56 and box["y"] + box["height"] <= PHONE["height"], "a round button in the corner"
+        page.screenshot(SHOTS / "launcher-closed-ar-phone.png")
+        launcher.focus()
+        page.page.keyboard.press("Enter")
+        expect(page.panel()).to_be_visible()
+        panel = page.panel().bounding_box()
+        assert (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, PHONE["width"], PHONE["height"])
+        assert input_fully_visible(page)
+        expect(page.page.locator(f"{WIDGET} textarea")).to_be_focused()
+        page.screenshot(SHOTS / "launcher-open-ar-phone.png")
+        page.page.locator(f"{WIDGET} button.close").click()
+        expect(page.panel()).to_be_hidden()
+        expect(launcher).to_be_focused()
+        assert not page.page_errors, page.page_errors
+    finally:
+        page.close()
