@@ -146,9 +146,10 @@ def test_an_emergency_answer_starts_with_the_112_card(stack):
     messages = Chat(stack.rasa_url, metadata={"city": CITY, "language": "en"}).send(DANGER["en"])
     first = messages[0]
     assert first["text"] == text("emergency", "en")
-    following = [m for m in messages[1:] if "card" in (m.get("custom") or {})]
-    card = first.get("custom", {}).get("card") or following[0]["custom"]["card"]  # REST sends a card apart
+    card = first["custom"]["card"]  # the text and its card in one message
     assert card["kind"] == "emergency" and card["phones"][0]["tel"] == "112"
+    numbers = next(m["custom"]["card"] for m in messages[1:] if (m.get("custom") or {}).get("card", {}).get("kind") == "numbers")
+    assert numbers["phones"] and all(p["tel"].lstrip("+").isdigit() and p["label"] for p in numbers["phones"])
 
 
 # --- the widget, as a person on a phone or a computer sees it ---------------------------------

@@ -43,7 +43,8 @@ from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
 from bot.channels.telegram_feedback import VOTE_PREFIX, count_vote, read_vote
 from bot.channels.telegram_menu import CHANNEL_PAYLOADS, menu_buttons, register_commands
 from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
-from bot.channels.telegram_output import CallbackPayloads, TelegramOutput, WholeMessages
+from bot.channels.telegram_output import CallbackPayloads, TelegramOutput
+from bot.channels.whole_messages import WholeMessages
 from bot.channels.telegram_redelivery import RecentUpdates
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramSettings
 from bot.texts import text

@@ -10,7 +10,7 @@ import logging
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional
 
-from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel
+from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction, ParseMode
 
@@ -83,14 +83,6 @@ class CallbackPayloads:
         if not data.startswith(KEY_PREFIX):
             return data
         return self._payloads.get(data)
-
-
-class WholeMessages(CollectingOutputChannel):
-    """Collects the bot's messages as Rasa made them: a text with its card stays one message
-    (Rasa's own collector splits them apart)."""
-
-    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
-        await self._persist_message({"recipient_id": recipient_id, **message})
 
 
 def inline_keyboard(
