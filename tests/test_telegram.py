@@ -322,8 +322,10 @@ def test_a_long_reply_is_split_cleanly_within_telegram_limit(user, telegram_db):
     assert all(utf16_length(m["text"]) <= 4096 for m in answer)
     words = " ".join(texts(answer).split())
     assert " ".join(expected.split()) in words, "nothing lost, nothing cut mid-word"
-    related = [t for m in answer[:-1] for t in button_titles(m) if not t.startswith("🔊")]
-    assert not related, "the topic buttons stay on the last message of the turn (a card has only its own 🔊)"
+    own = ("🔊", "👍", "👎")  # a card's own buttons: read aloud, helpful / not helpful
+    related = [t for m in answer[:-1] for t in button_titles(m) if not t.startswith(own)]
+    assert not related, "the topic buttons stay on the last message of the turn (a card has only its own)"
+    assert all("reply_markup" not in piece for piece in pieces[:-1]), "a split card's buttons are on its last piece"
     assert button_titles(answer[-1])
 
 
