@@ -24,6 +24,7 @@ from knowledge.db import get_engine, session_scope
 from knowledge.feedback import feedback_counts
 from knowledge.migrate import upgrade
 from knowledge.models import Entry, EntryText
+from knowledge.taxonomy import load_taxonomy
 from knowledge.transfer import load_demo
 from widget_browser import DESKTOP, PHONE, WIDGET, ChromiumSession, WidgetPage
 
@@ -326,3 +327,20 @@ def test_launcher_mode_opens_the_chat_full_screen_on_a_phone(stack, chromium):
         assert not page.page_errors, page.page_errors
     finally:
         page.close()
+
+
+FITS_PLACEHOLDER = """input => {
+  const style = getComputedStyle(input);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return {text: context.measureText(input.placeholder).width, room};
+}"""
+
+
+def test_the_placeholder_fits_a_320px_phone_in_every_language(stack, widget):
+    for language in load_taxonomy().languages:
+        page = widget(f"{stack.web_url}/{CITY}?lang={language}", {"width": 320, "height": 640})
+        measured = page.page.locator(f"{WIDGET} textarea").evaluate(FITS_PLACEHOLDER)
+        assert measured["text"] <= measured["room"], (language, measured)
+        assert input_fully_visible(page), language

@@ -12,6 +12,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 class WholeMessages(CollectingOutputChannel):
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         if message.get("custom") and message.get("text"):
-            await self._persist_message({"recipient_id": recipient_id, **message})
+            kept = {key: value for key, value in message.items() if value is not None}  # as Rasa's: no empty keys
+            await self._persist_message({"recipient_id": recipient_id, **kept})
         else:
             await super().send_response(recipient_id, message)
