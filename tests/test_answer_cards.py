@@ -331,8 +331,9 @@ def test_launcher_mode_opens_the_chat_full_screen_on_a_phone(stack, chromium):
 
 FITS_PLACEHOLDER = """input => {
   const style = getComputedStyle(input);
+  const placeholder = getComputedStyle(input, '::placeholder');
   const context = document.createElement('canvas').getContext('2d');
-  context.font = `${style.fontSize} ${style.fontFamily}`;
+  context.font = `${placeholder.fontSize} ${placeholder.fontFamily}`;
   const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   return {text: context.measureText(input.placeholder).width, room};
 }"""

@@ -311,7 +311,7 @@
         return;
       }
       const top = this.host.getBoundingClientRect().top + window.scrollY;
-      const height = Math.max(320, window.innerHeight - Math.max(0, top) - 8);
+      const height = Math.max(256, window.innerHeight - Math.max(0, top) - 8); // 16 em at least
       this.panel.style.height = `${Math.min(height, window.innerHeight)}px`;
     }
 
