@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import handoff
+from actions.cards import emergency_card, entry_card, numbers_card
 from actions.context import ContextAction, current_language, shared_location
 from actions.needs import likely_topics, mentions_mental_health, question_beside_danger, second_need, unsure
 from actions.rendering import category_buttons, city_name, reading_notes, render_entry, theme_buttons, topic_buttons
@@ -65,6 +66,20 @@ def say_unavailable(dispatcher: CollectingDispatcher, language: str, city_id: Op
     dispatcher.utter_message(text=unavailable_text(language, city_id))
 
 
+def entry_reply(entry, language: str, city, distance_m: float = None) -> Dict:
+    """One entry as one message: the plain text for any channel, the card beside it."""
+    return {
+        "text": render_entry(entry, language, city, distance_m=distance_m),
+        "json_message": {"card": entry_card(entry, language, city, distance_m=distance_m)},
+    }
+
+
+def say_related(dispatcher: CollectingDispatcher, language: str, buttons: List[Dict]) -> None:
+    """"Related topics:" is only a caption for its buttons: marked so, a channel that takes
+    the buttons away once one is pressed takes the caption away too (no empty bubble)."""
+    dispatcher.utter_message(text=text("related", language), buttons=buttons, json_message={"caption": True})
+
+
 class ActionAnswer(ContextAction):
     """Lists the best entries of the asked category in the user's city."""
 
@@ -121,11 +136,11 @@ class ActionAnswer(ContextAction):
             city = queries.get_city(session, city_id)
             nearby = queries.nearest_services(session, city_id, category, *location, limit=MAX_ENTRIES) if location else []
             if nearby:
-                rendered = [render_entry(e, language, city, distance_m=d) for e, d in nearby]
+                rendered = [entry_reply(e, language, city, distance_m=d) for e, d in nearby]
                 notes = reading_notes([e for e, _ in nearby], language)
             else:
                 entries = queries.services_for(session, city_id, category, limit=MAX_ENTRIES)
-                rendered = [render_entry(e, language, city) for e in entries]
+                rendered = [entry_reply(e, language, city) for e in entries]
                 notes = reading_notes(entries, language)
             total = queries.count_services(session, city_id, category)
             queries.record_question(session, city_id, language, category)
@@ -138,25 +153,28 @@ class ActionAnswer(ContextAction):
         if location and not nearby:
             dispatcher.utter_message(text=text("nearby_unavailable", language))
         for message in rendered:
-            dispatcher.utter_message(text=message)
+            dispatcher.utter_message(**message)
         if notes:
             dispatcher.utter_message(text="\n".join(notes))
         if total > len(rendered):
             dispatcher.utter_message(text=text("more_results", language, count=total - len(rendered)))
-        dispatcher.utter_message(text=text("related", language), buttons=related)
+        if related:
+            say_related(dispatcher, language, related)
 
     def human_contact(self, dispatcher, city_id: str, language: str) -> None:
         """The city's contact entry (town hall, info desk): offered when no ticket is wanted."""
         with session_scope() as session:
             city = queries.get_city(session, city_id)
             contact = queries.human_contact(session, city_id)
-            rendered = render_entry(contact, language, city) if contact else None
+            rendered = entry_reply(contact, language, city) if contact else None
             notes = reading_notes([contact], language) if contact else []
         if rendered is None:
             dispatcher.utter_message(text=text("ask_human_missing", language, city=city_name(city_id)))
             return
         dispatcher.utter_message(text=text("ask_human", language))
-        dispatcher.utter_message(text="\n".join([rendered, *notes]))
+        dispatcher.utter_message(**rendered)
+        if notes:
+            dispatcher.utter_message(text="\n".join(notes))
 
 
 class ActionEmergency(ContextAction):
@@ -168,7 +186,7 @@ class ActionEmergency(ContextAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
-        dispatcher.utter_message(text=text("emergency", language))
+        dispatcher.utter_message(text=text("emergency", language), json_message={"card": emergency_card(language)})
         city_id = tracker.get_slot("city")
         if not city_id:
             return []
@@ -191,18 +209,21 @@ class ActionEmergency(ContextAction):
             city = queries.get_city(session, city_id)
             entries = queries.services_for(session, city_id, "emergency", limit=6)
             queries.record_question(session, city_id, language, "emergency")
-            numbers = [self._line(e, language, city) for e in entries if e.phone]
+            entries = [e for e in entries if e.phone]
+            numbers = [self._line(e, language, city) for e in entries]
+            title = text("emergency_city", language, city=city_name(city_id))
+            card = numbers_card(title, entries, language)
         if numbers:
-            dispatcher.utter_message(
-                text="\n".join([text("emergency_city", language, city=city_name(city_id)), *numbers])
-            )
+            dispatcher.utter_message(text="\n".join([title, *numbers]), json_message={"card": card})
 
     def _crisis_lines(self, dispatcher: CollectingDispatcher, city_id: str, language: str) -> None:
         with session_scope() as session:
             city = queries.get_city(session, city_id)
-            lines = [self._line(e, language, city) for e in queries.crisis_lines(session, city_id)]
+            entries = queries.crisis_lines(session, city_id)
+            lines = [self._line(e, language, city) for e in entries]
+            card = numbers_card(text("crisis_line", language), entries, language)
         if lines:
-            dispatcher.utter_message(text="\n".join([text("crisis_line", language), *lines]))
+            dispatcher.utter_message(text="\n".join([text("crisis_line", language), *lines]), json_message={"card": card})
 
     @staticmethod
     def _line(entry, language: str, city) -> str:

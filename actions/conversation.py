@@ -7,13 +7,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answers import ActionAnswer, category_beside_city, log_for_staff
+from actions.answers import ActionAnswer, category_beside_city, entry_reply, log_for_staff, say_related
 from actions.city_form import known_cities
 from actions.context import ContextAction, current_language, latest_entity
 from actions.latin_letters import choose_latin_letters, chose_latin_letters
 from actions.needs import likely_topics
 from actions.rendering import (
-    category_buttons, city_buttons, city_name, language_buttons, reading_notes, render_entry, theme_buttons, topic_buttons,
+    category_buttons, city_buttons, city_name, language_buttons, reading_notes, theme_buttons, topic_buttons,
 )
 from bot.fault_reply import unavailable_text
 from bot.texts import text
@@ -122,7 +122,7 @@ class ActionFallback(ContextAction):
                 city = queries.get_city(session, city_id)
                 if not topics and intent.get("name") != "out_of_scope" and city is not None:
                     entries = queries.search(session, city_id, question)
-                    found, notes = [render_entry(e, language, city) for e in entries], reading_notes(entries, language)
+                    found, notes = [entry_reply(e, language, city) for e in entries], reading_notes(entries, language)
             if not found:
                 log_for_staff(tracker, city_id, language)
         except SQLAlchemyError:
@@ -135,10 +135,10 @@ class ActionFallback(ContextAction):
             return [SlotSet("requested_slot", None)] if tracker.active_loop_name else []
         if found:
             for rendered in found:
-                dispatcher.utter_message(text=rendered)
+                dispatcher.utter_message(**rendered)
             if notes:
                 dispatcher.utter_message(text="\n".join(notes))
-            dispatcher.utter_message(text=text("related", language), buttons=theme_buttons(language))
+            say_related(dispatcher, language, theme_buttons(language))
             return []
         dispatcher.utter_message(text=text("out_of_scope", language), buttons=theme_buttons(language))
         dispatcher.utter_message(

@@ -15,6 +15,7 @@ BENCHES = (
     ("bench.load_test", ["--conversations", "20", "--messages", "8"]),  # issue 7: 1 and 2 Rasa processes, one killed
     ("bench.staff_admin", []),                         # issue 6: import/export of a large spreadsheet, admin pages
     ("bench.handoff_round_trip", ["--samples", "8"]),  # issue 12: question -> ticket visible, staff reply -> delivered
+    ("bench.speech_latency", ["--samples", "20"]),     # issue 13: an answer read aloud (POST /api/speech)
 )
 
 

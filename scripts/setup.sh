@@ -70,6 +70,18 @@ if [ ! -f "$widget_stamp" ]; then
     touch "$widget_stamp"
 fi
 
+# Reading answers aloud (POST /api/speech, Telegram voice messages): offline speech
+# synthesis and the Ogg/Opus encoder, from Debian, like Chromium below.
+if ! command -v espeak-ng >/dev/null 2>&1 || ! command -v opusenc >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "setup: installing Debian's espeak-ng and opus-tools (answers read aloud)"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng opus-tools >/dev/null) \
+            || echo "setup: could not install espeak-ng/opus-tools; answers cannot be read aloud until they are" >&2
+    else
+        echo "setup: please install espeak-ng and opus-tools (sudo apt-get install espeak-ng opus-tools) to read answers aloud" >&2
+    fi
+fi
+
 if [ "$extras" = "test" ]; then
     # The widget tests drive Debian's Chromium; nothing is downloaded at test time.
     if ! command -v chromium >/dev/null 2>&1; then

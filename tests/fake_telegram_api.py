@@ -1,8 +1,8 @@
 """A local stand-in for the Telegram Bot API, on loopback, speaking its JSON.
 
 Serves /bot<token>/<method> for getMe, setWebhook, deleteWebhook, getWebhookInfo, getUpdates,
-sendMessage, sendChatAction, answerCallbackQuery and editMessageReplyMarkup, accepting
-form-encoded or JSON parameters as Telegram does and checking them as Telegram does (text
+sendMessage, sendVoice, setMyCommands, sendChatAction, answerCallbackQuery and
+editMessageReplyMarkup, accepting form-encoded, multipart (files) or JSON parameters as Telegram does and checking them as Telegram does (text
 length in UTF-16 units, 64-byte callback data, parse modes, unknown query ids, messages
 to edit). Records every call. Faults can be injected: an HTTP error (429 with retry_after,
 5xx) and/or a delay, for a method and optionally one chat.
@@ -11,6 +11,9 @@ Like Telegram, it produces updates (with a user's name, username and language co
 tests can check none of it leaks) and delivers them: to the registered webhook with its
 secret header, or to getUpdates.
 """
+import email.parser
+import html
+import email.policy
 import itertools
 import json
 import re
@@ -59,6 +62,19 @@ class Call:
         return self.status == 200
 
 
+def multipart_fields(content_type: str, body: bytes) -> Dict[str, Any]:
+    """A multipart/form-data body's fields: files as bytes, the rest as text."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        fields[name] = payload if part.get_filename() else payload.decode()
+    return fields
+
+
 def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -91,12 +107,39 @@ def check_entities(text: str, parse_mode: Optional[str]) -> None:
         raise ApiError(400, "Bad Request: unsupported parse_mode")
 
 
+ENTITY_TYPES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "code": "code"}
+
+
+def parse_html(text: str):
+    """(plain text, entities) of an HTML message, as Telegram stores it: the tags become
+    entities (offsets in UTF-16 units), the character references their characters."""
+    plain, entities, open_tags, position = "", [], [], 0
+    for tag in HTML_TAG.finditer(text):
+        plain += html.unescape(text[position:tag.start()])
+        name = tag.group(1).lower()
+        if tag.group(0).startswith("</"):
+            for index in range(len(open_tags) - 1, -1, -1):
+                if open_tags[index][0] == name:
+                    _, start = open_tags.pop(index)
+                    kind = ENTITY_TYPES.get(name)
+                    if kind and utf16_length(plain) > start:
+                        entities.append({"type": kind, "offset": start, "length": utf16_length(plain) - start})
+                    break
+        else:
+            open_tags.append((name, utf16_length(plain)))
+        position = tag.end()
+    plain += html.unescape(text[position:])
+    return plain, sorted(entities, key=lambda e: e["offset"])
+
+
 class FakeTelegramApi:
     def __init__(self, token: str = "123456:TEST-fake-token", port: int = 0):
         self.token = token
         self.calls: List[Call] = []
         self.webhook: Dict[str, Any] = {}
         self.sent: Dict[tuple, Dict[str, Any]] = {}  # (chat id, message id) -> message
+        self.voices: Dict[int, List[bytes]] = {}  # chat id -> the voice files sent to it, in order
+        self.commands: Dict[Optional[str], List[Dict[str, str]]] = {}  # language code -> bot commands
         self._faults: List[Fault] = []
         self._queue: List[Dict[str, Any]] = []
         self._issued_queries: Dict[str, bool] = {}  # callback query id -> answered
@@ -314,13 +357,18 @@ class FakeTelegramApi:
         text = params.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
+        check_entities(text, params.get("parse_mode"))
+        entities = []
+        if params.get("parse_mode") == "HTML":
+            text, entities = parse_html(text)
         if utf16_length(text) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
-        check_entities(text, params.get("parse_mode"))
         markup = params.get("reply_markup")
         self._check_markup(markup)
         message = {"message_id": next(self._ids), "date": int(time.time()), "from": BOT_USER,
                    "chat": {"id": chat_id, "type": "private"}, "text": text}
+        if entities:
+            message["entities"] = entities
         if params.get("parse_mode"):
             message["parse_mode_used"] = params["parse_mode"]  # not in Telegram's reply; for tests
         if markup:
@@ -328,6 +376,36 @@ class FakeTelegramApi:
         with self._lock:
             self.sent[(chat_id, message["message_id"])] = message
         return message
+
+    def _api_sendVoice(self, params):
+        chat_id = self._chat_id(params)
+        voice = params.get("voice")
+        if not isinstance(voice, bytes) or not voice:
+            raise ApiError(400, "Bad Request: there is no voice in the request")
+        markup = params.get("reply_markup")
+        self._check_markup(markup)
+        message = {"message_id": next(self._ids), "date": int(time.time()), "from": BOT_USER,
+                   "chat": {"id": chat_id, "type": "private"},
+                   "voice": {"file_id": f"V{next(self._ids)}", "file_unique_id": f"VU{next(self._ids)}", "duration": 1,
+                             "mime_type": "audio/ogg", "file_size": len(voice)}}
+        with self._lock:
+            self.sent[(chat_id, message["message_id"])] = message
+            self.voices.setdefault(chat_id, []).append(voice)
+        return message
+
+    def _api_setMyCommands(self, params):
+        commands = params.get("commands")
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        if not isinstance(commands, list) or not commands or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be a non-empty list")
+        for command in commands:
+            name, description = command.get("command") or "", command.get("description") or ""
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name) or not 1 <= len(description) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        with self._lock:
+            self.commands[params.get("language_code") or None] = commands
+        return True
 
     def _api_editMessageReplyMarkup(self, params):
         chat_id = self._chat_id(params)
@@ -402,6 +480,8 @@ class FakeTelegramApi:
                 try:
                     if body and "json" in kind:
                         params.update(json.loads(body))
+                    elif body and kind.startswith("multipart/form-data"):
+                        params.update(multipart_fields(kind, body))
                     elif body:
                         params.update({k: v[-1] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()})
                     for key in JSON_PARAMETERS & set(params):

@@ -547,7 +547,8 @@ def test_widget_person_gets_the_staff_reply_in_the_open_page(chromium, admin, in
         widget.wait_for_text(later)
         assert all(m["delivered_at"] for m in [t for t in listed(inclubot) if t["id"] == ticket["id"]][0]["messages"] if m["author"] != "person")
 
-        # "delete my conversation": the ticket and the conversation go, the tab is cleared
+        # "delete my conversation" (in the menu): the ticket and the conversation go, the tab is cleared
+        widget.page.locator("[data-inclubot] .menu-button").click()
         widget.page.locator("[data-inclubot] button.forget").click()
         widget.wait_for_text(text("widget_forgotten", "en"))
         assert ticket_rows(handoff_db, conversation) == []

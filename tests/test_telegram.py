@@ -322,7 +322,10 @@ def test_a_long_reply_is_split_cleanly_within_telegram_limit(user, telegram_db):
     assert all(utf16_length(m["text"]) <= 4096 for m in answer)
     words = " ".join(texts(answer).split())
     assert " ".join(expected.split()) in words, "nothing lost, nothing cut mid-word"
-    assert all("reply_markup" not in m for m in answer[:-1]), "buttons stay on the last message of the turn"
+    own = ("🔊", "👍", "👎")  # a card's own buttons: read aloud, helpful / not helpful
+    related = [t for m in answer[:-1] for t in button_titles(m) if not t.startswith(own)]
+    assert not related, "the topic buttons stay on the last message of the turn (a card has only its own)"
+    assert all("reply_markup" not in piece for piece in pieces[:-1]), "a split card's buttons are on its last piece"
     assert button_titles(answer[-1])
 
 
@@ -335,7 +338,9 @@ def test_knowledge_base_text_shows_literally(user, telegram_api):
     shown = [m for m in answer if TRICKY_NAME in m["text"]]
     assert shown, texts(answer)
     assert "Tea & talk: 2 < 3 > 1, snake_case and *stars*." in shown[0]["text"]
-    assert "parse_mode_used" not in shown[0], "sent as plain text: Telegram shows it as written"
+    # A card is HTML with every knowledge-base character escaped: only the name is bold.
+    assert shown[0]["parse_mode_used"] == "HTML"
+    assert shown[0]["entities"] == [{"type": "bold", "offset": 0, "length": utf16_length(TRICKY_NAME)}]
 
 
 def test_split_text_keeps_every_word_and_respects_utf16_limits():

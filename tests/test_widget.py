@@ -390,15 +390,14 @@ def test_keyboard_only_and_screen_reader(open_widget, web_app, session_db):
     expect(log).to_have_attribute("aria-live", "polite")
     expect(page.locator(f"{WIDGET} [role=status]")).to_have_attribute("aria-live", "polite")
 
-    # focus order: the site's link, the language, "delete my conversation", the conversation,
-    # its buttons, the text box, send
+    # focus order: the site's link, the menu, the language, the conversation, its buttons, the text box, send
     order = []
     for _ in range(10):
         page.keyboard.press("Tab")
         order.append(page.evaluate(FOCUSED))
     themes = [text(f"theme_{theme}", "fr") for theme in load_taxonomy().themes]
-    assert [f["tag"] for f in order] == ["a", "select", "button", "div", "button", "button", "button", "button", "textarea", "button"]
-    assert order[2]["text"] == text("widget_forget", "fr")
+    assert [f["tag"] for f in order] == ["a", "button", "select", "div", "button", "button", "button", "button", "textarea", "button"]
+    assert text("menu_open", "fr") in order[1]["text"]
     assert [f["text"] for f in order[4:8]] == themes and order[9]["text"] == text("widget_send", "fr")
     assert all(f["outline"] >= 2 for f in order[1:]), order  # the focus can be seen
 

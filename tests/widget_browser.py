@@ -23,9 +23,10 @@ ANSWER_TIMEOUT_MS = 60_000  # a first answer may wait for the action server's fi
 WIDGET = "[data-inclubot]"  # Playwright's CSS selectors pierce the widget's open shadow root
 
 # The messages of the log as the user reads them, without the screen-reader prefixes.
-READ_LOG = """host => [...host.shadowRoot.querySelectorAll('.log .item')].map(item => {
-  const bubble = item.querySelector('.bubble').cloneNode(true);
-  bubble.querySelectorAll('.visually-hidden').forEach(hidden => hidden.remove());
+# An answer card is read as its text without its buttons' words (call, map, more, vote).
+READ_LOG = """host => [...host.shadowRoot.querySelectorAll('.log .item:not(.typing)')].map(item => {
+  const bubble = item.querySelector('.bubble, .card').cloneNode(true);
+  bubble.querySelectorAll('.visually-hidden, .actions, .vote, summary').forEach(hidden => hidden.remove());
   const state = item.querySelector('.state');
   return {
     from: item.classList.contains('user') ? 'user' : 'bot',

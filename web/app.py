@@ -1,7 +1,7 @@
 """The web app served on port 8080 by `inclubot run`.
 
 Each feature is a Flask blueprint registered here: the demo city pages with the widget
-(web/pages.py) and the staff admin under /admin (knowledge/admin/).
+(web/pages.py), reading aloud (web/speech.py), feedback on answers (web/feedback.py) and the staff admin under /admin (knowledge/admin/).
 """
 from flask import Flask
 
@@ -17,9 +17,13 @@ def create_app() -> Flask:
 
     init_admin(app)
 
+    from web.feedback import feedback
     from web.pages import pages
+    from web.speech import speech
     from web.widget import widget
 
     app.register_blueprint(widget)
+    app.register_blueprint(speech)
+    app.register_blueprint(feedback)
     app.register_blueprint(pages)
     return app

@@ -1,6 +1,7 @@
 """Demo city pages: `/` lists the cities, `/<city id>` is a sample page of that city's website
 with the chat widget embedded exactly as a webmaster would (README, "Add the widget to your
-site"). `?lang=ar` shows a page in another language; the default is the city's language.
+site"). `?lang=ar` shows a page in another language; the default is the city's language;
+`?mode=launcher` embeds the widget as a round button that opens the chat full-screen.
 """
 from typing import Optional
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ def content_security_policy() -> str:
         "default-src 'self'",
         f"connect-src 'self' {rasa.scheme}://{rasa.netloc} {socket_scheme}://{rasa.netloc}",
         "img-src 'self' data:",
+        "media-src 'self' blob:",  # answers read aloud (web/speech.py), played from a blob
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -63,7 +65,8 @@ def city_page(city_id: str):
     if city is None:
         return unknown_city()
     language = page_language(city.local_languages[0] if city.local_languages else "en")
+    mode = "launcher" if request.args.get("mode") == "launcher" else None  # the widget as a corner button
     return with_policy(render_template(
-        "pages/city.html", language=language, rtl=language in RIGHT_TO_LEFT, city=city,
+        "pages/city.html", language=language, rtl=language in RIGHT_TO_LEFT, city=city, mode=mode,
         title=text("demo_page_title", language, city=city.name), intro=text("demo_page_intro", language),
     ))

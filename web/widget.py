@@ -31,6 +31,10 @@ WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 SOCKET_IO_CLIENT = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+SHARED_TEXTS = (
+    "menu_open", "menu_topics", "menu_city", "menu_language", "menu_person", "menu_restart", "ask_city",
+    "listen", "feedback_up", "feedback_down", "feedback_thanks",
+)
 ASSET_MAX_AGE = 3600  # seconds; browsers revalidate with the ETag after that
 
 widget = Blueprint("widget", __name__, url_prefix="/widget")
@@ -126,6 +130,8 @@ def widget_texts(language: str) -> Dict:
     the bot's greeting with the bot's own theme buttons, so the first click needs no round trip."""
     keys = [key for key in catalogue("en") if key.startswith("widget_")]
     words = {key[len("widget_"):]: text(key, language) for key in keys}
+    for key in SHARED_TEXTS:  # the bot's words the widget shows too (menu, reading aloud, feedback)
+        words[key] = text(key, language)
     words["greet"] = text("greet", language)
     words["themes"] = theme_buttons(language)
     return words

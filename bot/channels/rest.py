@@ -13,7 +13,7 @@ import logging
 import os
 from typing import Any, Awaitable, Callable
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 from bot import conversation_ids
 from bot.channels import message_guard
 from bot.deadlines import within_reply_deadline
+from bot.channels.whole_messages import WholeMessages
 from knowledge.networks import address_in, parse_networks
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class RestInput(RasaRestInput):
                 )
                 return response.json([{"recipient_id": sender, "text": message_guard.explain(problem_key, language)}])
 
-            collector = CollectingOutputChannel()
+            collector = WholeMessages()  # an answer's text and its card in one message
             try:
                 await within_reply_deadline(on_new_message(
                     UserMessage(text, collector, conversation, input_channel=self.name(), metadata=metadata)

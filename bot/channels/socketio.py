@@ -10,7 +10,10 @@ What it changes in Rasa 3.6's SocketIOInput:
   metadata is kept, an empty or oversized message is explained in the user's language, and
   the user is told when the assistant cannot answer, instead of silence;
 - a message is acknowledged (socket.io ack) once it has been handled, so the widget knows
-  it arrived and can say "not sent" otherwise.
+  it arrived and can say "not sent" otherwise; the ack carries the conversation's language,
+  so the widget follows when the person switched language by writing;
+- a reply with a card (actions/cards.py) goes out as one `bot_uttered` with its text, its
+  card and its buttons together, where Rasa would send the text and the card apart.
 """
 import asyncio
 import logging
@@ -43,6 +46,19 @@ class CountingOutput(SocketIOOutput):
         # Rasa addresses the conversation (web:<session>); socket.io, its room (<session>).
         await super()._send_message(conversation_ids.channel_id_of(recipient_id), response)
         self.sent += 1
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        custom = message.get("custom")
+        if not (isinstance(custom, dict) and message.get("text")):
+            await super().send_response(recipient_id, message)
+            return
+        reply: Dict[str, Any] = {"text": message["text"], "custom": custom}
+        buttons = message.get("quick_replies") or message.get("buttons") or []
+        if buttons:
+            reply["quick_replies"] = [
+                {"content_type": "text", "title": b.get("title"), "payload": b.get("payload")} for b in buttons
+            ]
+        await self._send_message(recipient_id, reply)
 
 
 def valid_session_id(data: Any) -> Optional[str]:
@@ -102,7 +118,9 @@ class SocketIOInput(RasaSocketIOInput):
             if not output.sent:
                 reply = await message_guard.unavailable_reply(self._agent(sid), sender_id, metadata)
                 await output.send_text_message(sender_id, reply)
-            return {"ok": True}
+            agent = self._agent(sid)
+            language = await message_guard.conversation_language(agent, sender_id) if agent else None
+            return {"ok": True, "language": language} if language else {"ok": True}
 
         return webhook
 

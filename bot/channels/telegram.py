@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from telegram import Update
@@ -41,7 +41,11 @@ from bot import conversation_ids, handoff_delivery
 from bot.channels import message_guard
 from bot.deadlines import within_reply_deadline
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
+from bot.channels.telegram_feedback import VOTE_PREFIX, count_vote, read_vote
+from bot.channels.telegram_menu import CHANNEL_PAYLOADS, menu_buttons, register_commands
+from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
 from bot.channels.telegram_output import CallbackPayloads, TelegramOutput, inline_keyboard, split_text, telegram_chat_id
+from bot.channels.whole_messages import WholeMessages
 from bot.channels.telegram_redelivery import RecentUpdates
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramSettings
 from bot.texts import text
@@ -215,6 +219,7 @@ class TelegramInput(InputChannel):
         self.output = TelegramOutput(self.bot, CallbackPayloads(), self.retry) if self.bot else None
         if self.output is not None:  # staff replies to tickets go out the same way (bot/handoff_delivery.py)
             handoff_delivery.register(conversation_ids.TELEGRAM, self.deliver_staff_reply)
+        self.voice_chats = VoiceChats()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return self.output
@@ -251,6 +256,7 @@ class TelegramInput(InputChannel):
         try:
             await self.retry.call("getMe", self.bot.initialize)
             logger.info("Telegram bot @%s connected", self.bot.username)
+            self._in_background(register_commands(self.bot, self.retry))
             if self.settings.webhook_url:
                 await self.retry.call("setWebhook", lambda: self.bot.set_webhook(
                     url=self.settings.webhook_url, secret_token=self.settings.secret,
@@ -300,13 +306,18 @@ class TelegramInput(InputChannel):
         task.add_done_callback(self.background.discard)
 
     async def acknowledge(self, incoming: Incoming) -> None:
-        """Answers the button press and takes the keyboard off, so it is not pressed twice."""
+        """Answers the button press and takes the keyboard off, so it is not pressed twice
+        (except "🔊": the card keeps its links, and may be heard again)."""
+        vote = read_vote(incoming.text or "")
+        thanks = text("feedback_thanks", vote[2]) if vote else None  # a toast: no message in the chat
         try:
             await self.quick_retry.call(
-                "answerCallbackQuery", lambda: self.bot.answer_callback_query(incoming.callback_id)
+                "answerCallbackQuery", lambda: self.bot.answer_callback_query(incoming.callback_id, text=thanks)
             )
         except DeliveryFailed as error:
             logger.info("%s", error)
+        if (incoming.text or "").startswith((SPEAK_PREFIX, VOTE_PREFIX)):
+            return
         try:
             await self.bot.edit_message_reply_markup(chat_id=incoming.chat_id, message_id=incoming.message_id, reply_markup=None)
         except TelegramError as error:  # e.g. a message too old to edit: cosmetic
@@ -321,9 +332,20 @@ class TelegramInput(InputChannel):
             await self.say(agent, chat, hint, "unsupported_media")
         elif incoming.kind == "location":
             await self.location(incoming, agent, chat, hint, metadata, on_new_message)
+        elif incoming.kind == "button" and incoming.text.startswith(VOTE_PREFIX):
+            if count_vote(incoming.text) is None:
+                logger.info("Telegram update %d: not a vote the assistant made; ignored", incoming.update_id)
+        elif incoming.kind == "button" and incoming.text.startswith(SPEAK_PREFIX):
+            spoken = self.output.spoken.get(incoming.text)
+            if spoken:
+                await send_voice(self.bot, self.retry, incoming.chat_id, *spoken)
+            else:
+                logger.info("Telegram update %d: a 🔊 button of another run; ignored", incoming.update_id)
         elif incoming.kind == "button":
             message = self.output.payloads.decode(incoming.text) or incoming.button_titles.get(incoming.text)
-            if message:
+            if message in CHANNEL_PAYLOADS:  # a menu button the channel answers, as its command
+                await self.text(message, agent, chat, hint, metadata, on_new_message)
+            elif message:
                 await self.ask_rasa(chat, message, metadata, on_new_message, agent, hint)
             else:
                 logger.info("Telegram update %d: a button the assistant did not make; ignored", incoming.update_id)
@@ -348,6 +370,15 @@ class TelegramInput(InputChannel):
             language = await self.language(agent, chat, hint)
             prompt = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
             await self.output.send_text_with_buttons(chat, prompt, city_buttons())
+            return
+        elif command == "menu":
+            language = await self.language(agent, chat, hint)
+            await self.output.send_text_with_buttons(chat, text("menu_title", language), menu_buttons(language))
+            return
+        elif command == "voice":
+            on = argument.strip().lower() != "off"
+            self.voice_chats.set(chat, on)
+            await self.say(agent, chat, hint, "voice_on" if on else "voice_off")
             return
         else:
             message = typed.lstrip("/")  # typed text never becomes an intent payload
@@ -385,7 +416,7 @@ class TelegramInput(InputChannel):
         """One user message through Rasa; its replies sent once Rasa is done with the turn, so
         a slow Telegram never holds Rasa's lock on the conversation."""
         self._in_background(self.output.typing(chat))
-        collector = CollectingOutputChannel()
+        collector = WholeMessages()
         try:
             await within_reply_deadline(on_new_message(UserMessage(message, collector, conversation_ids.telegram(chat), input_channel=self.name(), metadata=metadata)))
         except Exception as error:  # noqa: BLE001 - the user gets an answer whatever broke
@@ -399,6 +430,14 @@ class TelegramInput(InputChannel):
             return
         for reply in collector.messages:
             await self.output.send_response(chat, {k: v for k, v in reply.items() if k != "recipient_id"})
+        if self.voice_chats.wants(chat):
+            await self.read_answer_aloud(chat, collector.messages, agent, hint)
+
+    async def read_answer_aloud(self, chat: str, replies, agent, hint) -> None:
+        """`/voice on`: the turn's texts (cards read as their plain text) as one voice message."""
+        spoken = "\n".join(reply["text"] for reply in replies if isinstance(reply.get("text"), str))
+        if spoken.strip():
+            await send_voice(self.bot, self.retry, int(chat), spoken, await self.language(agent, chat, hint))
 
     async def deliver_staff_reply(self, conversation_id: str, reply: str, buttons) -> bool:
         """A staff member's reply to a ticket, sent with the retries of every reply;

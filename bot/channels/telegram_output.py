@@ -1,7 +1,9 @@
 """The bot's replies as Telegram messages: long texts split, buttons as an inline keyboard.
 
-Texts are sent without a parse mode: Telegram shows them exactly as written, so `<`, `&`,
-`_` and `*` from the knowledge base need no escaping and can never break a message.
+Plain texts are sent without a parse mode: Telegram shows them exactly as written, so `<`,
+`&`, `_` and `*` from the knowledge base need no escaping and can never break a message.
+An answer card (actions/cards.py) is sent in HTML parse mode, every text in it escaped
+(bot/channels/telegram_cards.py); one too long for a message goes as its plain text.
 """
 import hashlib
 import logging
@@ -10,10 +12,13 @@ from typing import Any, Dict, List, Optional
 
 from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ParseMode
 
 from bot import conversation_ids
+from bot.channels.telegram_cards import card_message
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
+from bot.channels.telegram_feedback import vote_buttons
+from bot.channels.telegram_voice import SpokenTexts
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +85,10 @@ class CallbackPayloads:
         return self._payloads.get(data)
 
 
-def inline_keyboard(buttons: List[Dict[str, Any]], payloads: CallbackPayloads) -> Optional[InlineKeyboardMarkup]:
-    keys = []
+def inline_keyboard(
+    buttons: List[Dict[str, Any]], payloads: CallbackPayloads, links: List[InlineKeyboardButton] = (),
+) -> Optional[InlineKeyboardMarkup]:
+    keys = list(links)
     for button in buttons:
         title, payload = str(button.get("title") or "").strip(), str(button.get("payload") or "").strip()
         if title and payload:
@@ -109,6 +116,7 @@ class TelegramOutput(OutputChannel):
         self.bot = bot
         self.payloads = payloads
         self.retry = retry
+        self.spoken = SpokenTexts()
 
     @classmethod
     def name(cls) -> str:
@@ -124,21 +132,43 @@ class TelegramOutput(OutputChannel):
         await self._send(recipient_id, text, quick_replies)
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
-        logger.warning("a custom message is not shown on Telegram (the assistant sends none)")
+        logger.debug("a custom message without text is not shown on Telegram")
 
-    async def _send(self, recipient_id: str, text: Optional[str], buttons: List[Dict[str, Any]]) -> None:
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """A message with a card is drawn from the card; any other as Rasa does."""
+        card = (message.get("custom") or {}).get("card") if isinstance(message.get("custom"), dict) else None
+        text = message.get("text")
+        if not (isinstance(card, dict) and isinstance(text, str)):
+            await super().send_response(recipient_id, message)
+            return
+        html, links = card_message(card, text)
+        if card.get("language") and card.get("kind") in ("service", "emergency", "numbers"):
+            title = (card.get("labels") or {}).get("listen") or "🔊"
+            links = [*links, self.spoken.button(title, text, card["language"])]
+        links = [*links, *vote_buttons(card)]
+        buttons = message.get("buttons") or message.get("quick_replies") or []
+        if utf16_length(html) <= TEXT_LIMIT:
+            await self._send(recipient_id, html, buttons, links=links, html=True)
+        else:
+            await self._send(recipient_id, text, buttons, links=links)
+
+    async def _send(
+        self, recipient_id: str, text: Optional[str], buttons: List[Dict[str, Any]],
+        links: List[InlineKeyboardButton] = (), html: bool = False,
+    ) -> None:
         chat_id = telegram_chat_id(recipient_id)
         if chat_id is None:
             logger.warning("not a Telegram conversation; reply not sent")
             return
-        keyboard = inline_keyboard(buttons or [], self.payloads)
-        pieces = split_text(text or "") or (["⬇️"] if keyboard else [])
+        keyboard = inline_keyboard(buttons or [], self.payloads, links)
+        pieces = ([text] if html else split_text(text or "")) or (["⬇️"] if keyboard else [])
+        parse_mode = ParseMode.HTML if html else None
         for index, piece in enumerate(pieces):
             markup = keyboard if index == len(pieces) - 1 else None
             try:
                 await self.retry.call(
                     "sendMessage",
-                    lambda: self.bot.send_message(chat_id=int(chat_id), text=piece, reply_markup=markup),
+                    lambda: self.bot.send_message(chat_id=int(chat_id), text=piece, reply_markup=markup, parse_mode=parse_mode),
                 )
             except DeliveryFailed as error:
                 # Logged without the text; the next messages of the turn are still sent.

@@ -11,6 +11,7 @@ from knowledge.admin.access import StaffOnly
 from knowledge.admin.database import db_session
 from knowledge.admin.locale import category_name
 from knowledge.admin.permissions import cities_of
+from knowledge.feedback import feedback_counts
 from knowledge.taxonomy import load_taxonomy
 
 CATEGORY = _l("Improve the service")
@@ -53,8 +54,10 @@ class QuestionsView(StaffOnly, BaseView):
         series = {series_label(by, key): values for key, values in counts.items()}
         title = {"category": gettext("Questions answered per week and category"), "city": gettext("Questions answered per week and city"),
                  "language": gettext("Questions answered per week and language")}[by]
+        votes = feedback_counts(db_session(), by, cities, weeks * 7, date.today())
         return self.render(
             "staff_admin/questions.html", by=by, weeks=weeks, week_choices=WEEK_CHOICES,
+            feedback={series_label(by, key): counts for key, counts in votes.items()},
             periods=periods, series=series, totals=[sum(column) for column in zip(*series.values())], chart=svg_chart.stacked_bars(periods, series, title),
             colour=svg_chart.colour, title=title, **city_choice(self.staff),
         )
