@@ -241,7 +241,7 @@ def test_an_emergency_inside_an_open_ticket_gets_112_first(user, inclubot):
     person = user()
     ticket_id = open_ticket_on_telegram(person)
     answer = person.send("someone is bleeding a lot")
-    assert answer[0]["text"] == text("emergency", "en")  # 112, first, from the bot
+    assert answer[0]["text"] == "112\n" + text("emergency", "en")  # 112, first and alone, from the bot (as Telegram shows it)
     assert text("handoff_emergency_added", "en") in texts(answer)
     [ticket] = [t for t in listed(inclubot) if t["id"] == ticket_id]
     assert ticket["messages"][-1]["text"] == "someone is bleeding a lot"

@@ -44,7 +44,7 @@ class HomeView(AdminIndexView):
         work = city_work(session, city, date.today(), datetime.now(timezone.utc))
         return self.render(
             "staff_admin/home.html", staff=staff, coordinator=is_coordinator(staff), work=work,
-            open_tickets=tickets.open_count(session, [city]),
+            open_tickets=tickets.open_count(session, cities_of(staff)),  # as the inbox it links to lists them
             city_name=taxonomy.cities[city].name, cities=[(c, taxonomy.cities[c].name) for c in cities_of(staff)],
             category_links={category: entry_list_url(city, category) for category in work.per_category},
         )
