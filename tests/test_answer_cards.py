@@ -180,7 +180,7 @@ def test_widget_answer_cards_menu_and_emergency(stack, widget, language, size):
     expect(page.page.locator(f"{WIDGET} .menu")).to_be_visible()
     items = page.page.locator(f"{WIDGET} .menu button")
     assert items.all_inner_texts() == [text(k, language) for k in
-                                       ("menu_topics", "menu_city", "menu_language", "menu_person", "menu_restart")]
+                                       ("menu_topics", "menu_city", "menu_language", "menu_person", "menu_restart", "widget_forget")]
     expect(items.first).to_be_focused()
     page.page.keyboard.press("ArrowDown")
     expect(items.nth(1)).to_be_focused()
