@@ -22,8 +22,9 @@ from knowledge.migrate import upgrade
 from knowledge.transfer import load_demo
 
 # Rasa's ticket lock outlives a killed process by this much: the other servers wait for
-# a dead process's lock on a conversation this long at most (Rasa's default is 60 s).
-TICKET_LOCK_LIFETIME_S = "20"
+# a dead process's lock on a conversation this long at most (Rasa's default is 60 s). A turn
+# takes at most bot.deadlines.REPLY_S (3.5 s, then it is cancelled), so 5 s is enough.
+TICKET_LOCK_LIFETIME_S = "5"
 
 
 def create_database(server_url: str, prefix: str = "inclubot_cluster") -> str:

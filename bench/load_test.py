@@ -67,6 +67,9 @@ class LoadResult:
     lost: int = 0
     out_of_order: int = 0
     wrong: int = 0
+    # The fault reply: the person was answered, within the turn's deadline, while their
+    # conversation's lock was still held by a killed process (at most its ticket lifetime).
+    fault_replies: int = 0
     resent: int = 0
     elapsed: float = 0.0
     problems: List[str] = field(default_factory=list)
@@ -87,7 +90,7 @@ class LoadResult:
             f"{self.label:<34} {self.sent:>5} msgs {rate:>7.1f} msg/s  "
             f"p50 {self.percentile_ms(0.5):>6.0f} ms  p95 {self.percentile_ms(0.95):>6.0f} ms  "
             f"p99 {self.percentile_ms(0.99):>6.0f} ms  errors {self.errors}  lost {self.lost}  "
-            f"out-of-order {self.out_of_order}  wrong {self.wrong}  re-sent {self.resent}"
+            f"out-of-order {self.out_of_order}  wrong {self.wrong}  fault replies {self.fault_replies}  re-sent {self.resent}"
         )
 
 
@@ -137,6 +140,8 @@ async def _conversation(session, backends, index: int, messages: int, result: Lo
             continue
         if not reply.strip():
             result.lost += 1
+        elif reply.startswith(text("temporarily_unavailable", "en")):
+            result.fault_replies += 1
         elif not matches(reply, expectation, city):
             others = [e for i, (_, e) in enumerate(steps) if i != turn and e != expectation]
             if any(matches(reply, other, city) for other in others):
