@@ -60,3 +60,11 @@ def test_naming_a_commune_still_chooses_it(chat, session_db, city, typed):
     assert text("brussels_region_commune", "en") not in answer
     for name in best_names(session_db, city, "health", "en"):
         assert name in answer
+
+
+def test_the_region_is_asked_about_even_when_the_page_is_the_city_of_brussels(chat):
+    # The Brussels demo page sets the city; a person from another commune says where they live.
+    user = chat({"city": "brussels"})
+    assert_asks_for_the_commune(user.send("I need a doctor in the Brussels region"), "en")
+    assert "Schaerbeek" in user.say(COMMUNE_BUTTONS[1])
+    assert user.slot("city") == "schaerbeek"
