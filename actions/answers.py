@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import handoff
 from actions.cards import emergency_card, entry_card, numbers_card
+from actions.city_region import ask_commune
 from actions.context import ContextAction, current_language, shared_location
 from actions.needs import likely_topics, mentions_mental_health, question_beside_danger, second_need, unsure
 from actions.rendering import category_buttons, city_name, reading_notes, render_entry, theme_buttons, topic_buttons
@@ -88,6 +89,8 @@ class ActionAnswer(ContextAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
+        if ask_commune(dispatcher, tracker, language):  # "a doctor in the Brussels region"
+            return []
         city_id = tracker.get_slot("city")
         intent = asked_intent(tracker)
         if intent is None or city_id is None:

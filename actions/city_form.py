@@ -5,6 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.city_region import ask_commune
 from actions.context import ContextAction, current_language
 from actions.rendering import city_buttons
 from bot.texts import text
@@ -16,13 +17,16 @@ def known_cities() -> str:
 
 
 class ActionAskCity(ContextAction):
-    """The form's question; says so when the user's answer was not a city we know."""
+    """The form's question; says so when the user's answer was not a city we know, and asks
+    for the commune when it was a region (actions/city_region.py)."""
 
     def name(self) -> Text:
         return "action_ask_city"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         language = current_language(tracker)
+        if ask_commune(dispatcher, tracker, language):
+            return []
         if tracker.get_slot("requested_slot") == "city":
             message = text("city_unknown", language, cities=known_cities())
         else:

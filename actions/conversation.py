@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answers import ActionAnswer, category_beside_city, entry_reply, log_for_staff, say_related
 from actions.city_form import known_cities
+from actions.city_region import ask_commune
 from actions.context import ContextAction, current_language, latest_entity
 from actions.latin_letters import choose_latin_letters, chose_latin_letters
 from actions.needs import likely_topics
@@ -70,7 +71,7 @@ class ActionConfirmCity(ContextAction):
                 text=f"{text('city_set', language, city=city_name(city))} {text('category_prompt', language)}",
                 buttons=theme_buttons(language),
             )
-        else:
+        elif not ask_commune(dispatcher, tracker, language):
             dispatcher.utter_message(text=text("city_unknown", language, cities=known_cities()), buttons=city_buttons())
         return []
 

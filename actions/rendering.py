@@ -1,7 +1,7 @@
 """How a knowledge-base entry reads in the user's language, and the bot's buttons."""
 import json
 from datetime import datetime, timezone
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from bot.texts import language_name, text
 from knowledge import opening_hours
@@ -109,8 +109,10 @@ def language_buttons() -> List[Dict[str, str]]:
     ]
 
 
-def city_buttons() -> List[Dict[str, str]]:
+def city_buttons(city_ids: Optional[Iterable[str]] = None) -> List[Dict[str, str]]:
+    """A button per city: the given ones, or all the cities we know."""
+    cities = load_taxonomy().cities
     return [
-        {"title": city.name, "payload": "/inform_city" + json.dumps({"city": city.id})}
-        for city in load_taxonomy().cities.values()
+        {"title": cities[city_id].name, "payload": "/inform_city" + json.dumps({"city": city_id})}
+        for city_id in (cities if city_ids is None else city_ids)
     ]

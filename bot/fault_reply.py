@@ -83,6 +83,10 @@ def warm_up() -> None:
     """Read the desks now, in the background, while the database is (normally) up: the
     action server does at start, so that it can name them when the database goes down."""
     from knowledge.db import database_url
+    # Every mapped class is defined before the worker's first query configures the mappers:
+    # otherwise it can run while the action server is still importing knowledge.tickets,
+    # and a half-defined Ticket breaks every query of this process until it restarts.
+    from knowledge import feedback, models, tickets  # noqa: F401
 
     url = make_url(database_url())
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():

@@ -1,12 +1,14 @@
 """Finds city names and language names in any script, with spaCy's Matcher.
 
 Cities come from the taxonomy (names and aliases) and knowledge/city_spellings.yml,
-language names from bot/locales/language_names.yml. Text is folded (lower case, accents
+regions made of several communes from knowledge/city_regions.yml, language names from
+bot/locales/language_names.yml. Text is folded (lower case, accents
 removed) and matched with spaCy's Matcher on a blank multilingual tokenizer. The last word
 of a city name may carry
 a short inflection ("Брюсселе", "Jelgavā", "Mechelen'de"), and Arabic-script names an
 attached preposition ("ببروكسل"). Entities: `city` and `language_choice`, whose values are
-the taxonomy ids.
+the taxonomy ids, and `city_region` (a region's id): the longest name wins, so
+"Bruxelles-Capitale" is the region, not the city of Bruxelles.
 """
 import re
 import unicodedata
@@ -18,6 +20,7 @@ import spacy
 import yaml
 from spacy.matcher import Matcher
 
+from knowledge.city_regions import city_regions
 from knowledge.taxonomy import city_spellings, load_taxonomy
 
 LANGUAGE_NAMES_FILE = Path(__file__).with_name("locales") / "language_names.yml"
@@ -100,9 +103,17 @@ def default_matcher() -> NameMatcher:
     languages = {code: [str(n) for n in names] for code, names in languages.items() if code in taxonomy.languages}
     # Language names are listed with their forms ("по-русски"); an ending would turn
     # "Russia" or "France" into a language choice.
-    return NameMatcher({"city": cities, "language_choice": languages}, inflected=("city",))
+    regions = {region.id: list(region.names) for region in city_regions().values()}
+    return NameMatcher(
+        {"city": cities, "city_region": regions, "language_choice": languages}, inflected=("city", "city_region")
+    )
 
 
 def find_cities(text: str) -> List[str]:
     """City ids named in the text, in order of appearance."""
     return [e["value"] for e in default_matcher().find(text) if e["entity"] == "city"]
+
+
+def find_regions(text: str) -> List[str]:
+    """Region ids (knowledge/city_regions.yml) named in the text, in order of appearance."""
+    return [e["value"] for e in default_matcher().find(text) if e["entity"] == "city_region"]

@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import Iterable, List, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ("config.yml", "domain.yml", "data", "bot/locales", "knowledge/taxonomy.yml", "bot/components")
+INPUTS = (
+    "config.yml", "domain.yml", "data", "bot/locales", "knowledge/taxonomy.yml", "bot/components",
+    # the place names the city masker reads (bot/name_matching.py) while the intents are learnt
+    "knowledge/city_spellings.yml", "knowledge/city_regions.yml",
+)
 SUFFIX = ".inputs"
 _PROJECT_IMPORT = re.compile(r"^\s*from bot(?:\.(\w+))? import ([\w, ]+)", re.MULTILINE)
 

@@ -28,7 +28,9 @@ def mask_cities(message: Message) -> None:
     tokens = message.get(TOKENS_NAMES[TEXT])
     if not tokens:
         return
-    spans = [(m["start"], m["end"]) for m in default_matcher().find(message.get(TEXT) or "") if m["entity"] == "city"]
+    # A region of communes ("Bruxelles-Capitale", knowledge/city_regions.yml) is a place too.
+    places = ("city", "city_region")
+    spans = [(m["start"], m["end"]) for m in default_matcher().find(message.get(TEXT) or "") if m["entity"] in places]
     for token in tokens:
         if any(token.start < end and token.end > start for start, end in spans):
             token.text = token.lemma = PLACEHOLDER
