@@ -14,7 +14,7 @@ from flask_admin.helpers import get_form_data
 from flask_babel import LazyString, gettext, lazy_gettext as _l, ngettext
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InvalidRequestError, SQLAlchemyError
 
 from knowledge import changes
 from knowledge.admin import change_list, entry_form
@@ -117,7 +117,11 @@ class EntryView(StaffModelView):
         return super().get_count_query().filter(Entry.city_id.in_(cities_of(self.staff)))
 
     def get_one(self, id):
-        entry = super().get_one(id)
+        # An id from a form or the address bar: empty or two ids in one is no entry, not an error.
+        try:
+            entry = super().get_one(id) if id else None
+        except InvalidRequestError:
+            return None
         if entry is not None and not may_edit_city(self.staff, entry.city_id):
             abort(403)
         return entry
