@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.nlu_eval import CRISIS_DIR, FRESH_CRISIS_DIR, REALISTIC_DIR, held_out, message_set
+from bench.nlu_eval import CRISIS_DIR, FRESH_CRISIS_DIR, REALISTIC_DIR, THIRD_CRISIS_DIR, held_out, message_set
 from bot.danger_model import SAFETY_DATA_DIR, safety_examples
 from bot.name_matching import fold
 from knowledge.taxonomy import load_taxonomy
@@ -32,7 +32,7 @@ def training_texts():
 
 @pytest.mark.parametrize("name,rows", [
     ("held-out", held_out()), ("realistic", message_set(REALISTIC_DIR)), ("crisis", message_set(CRISIS_DIR)),
-    ("fresh crisis", message_set(FRESH_CRISIS_DIR)),
+    ("fresh crisis", message_set(FRESH_CRISIS_DIR)), ("third crisis", message_set(THIRD_CRISIS_DIR)),
 ])
 def test_no_evaluation_message_is_in_the_training_data(name, rows):
     training = training_texts()
