@@ -8,9 +8,9 @@
   inclubot kb import FILE [--dry-run] [--format yaml|json|csv]
   inclubot kb export [--format json|yaml|csv] [--output FILE] [--city ID]
   inclubot kb coverage [--city ID]   texts per city and language: translated / unreviewed / outdated / missing
-  inclubot kb xliff-export --city ID --language CODE [--source en] [--output FILE]
+  inclubot kb xliff-export --city ID --language CODE [--source en] [--format xliff|csv] [--output FILE]
                                      the city's texts missing or outdated in that language, for a translator
-  inclubot kb xliff-import FILE [--dry-run]   the translated file back: all or nothing
+  inclubot kb xliff-import FILE [--dry-run]   the translated file (XLIFF, or the CSV) back: all or nothing
   inclubot staff create-coordinator USERNAME [--password-stdin]
   inclubot staff set-password USERNAME [--password-stdin]
   inclubot privacy purge [--older-than-days N]   delete conversations and unanswered
@@ -64,8 +64,10 @@ def main(argv=None) -> int:
     xliff_out.add_argument("--city", required=True, help="a city id from knowledge/taxonomy.yml")
     xliff_out.add_argument("--language", required=True, help="the language to translate into")
     xliff_out.add_argument("--source", default="en", help="the language to translate from (default: en)")
+    xliff_out.add_argument("--format", choices=("xliff", "csv"), default="xliff",
+                           help="XLIFF 2.0 for translation tools (default), or CSV for a spreadsheet")
     xliff_out.add_argument("--output", help="write to this file instead of printing")
-    xliff_in = kb.add_parser("xliff-import", help="load a translated XLIFF file (all or nothing)")
+    xliff_in = kb.add_parser("xliff-import", help="load a translated XLIFF file, or the CSV filled in (all or nothing)")
     xliff_in.add_argument("file")
     xliff_in.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     staff = commands.add_parser("staff", help="staff accounts of the admin").add_subparsers(dest="staff_command", required=True)
@@ -247,7 +249,8 @@ def kb_coverage(args) -> int:
 def kb_xliff_export(args) -> int:
     from knowledge.db import session_scope
     from knowledge.taxonomy import load_taxonomy
-    from knowledge.xliff import export_xliff
+    from knowledge.translator_csv import export_translator_csv
+    from knowledge.xliff import export_xliff, texts_to_translate
 
     languages = load_taxonomy().languages
     if _unknown_city(args.city):
@@ -256,9 +259,15 @@ def kb_xliff_export(args) -> int:
         print(f"--language and --source must be two different codes of: {', '.join(languages)}", file=sys.stderr)
         return 2
     with session_scope() as session:
-        document, units = export_xliff(session, args.city, args.language, args.source)
+        if args.format == "csv":
+            document = export_translator_csv(session, args.city, args.language, args.source)
+            units = len(texts_to_translate(session, args.city, args.language, args.source))
+        else:
+            document, units = export_xliff(session, args.city, args.language, args.source)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as output:
+        # Spreadsheet programs read a CSV as UTF-8 (Arabic, Greek, ...) only with a BOM.
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        with open(args.output, "w", encoding=encoding, newline="") as output:
             output.write(document)
         print(f"exported {units} entries to translate to {args.output}")
     else:
@@ -267,10 +276,12 @@ def kb_xliff_export(args) -> int:
 
 
 def kb_xliff_import(args) -> int:
+    from knowledge.translator_csv import import_translator_csv
     from knowledge.xliff import import_xliff
 
     def load(session, data, name, actor):
-        return import_xliff(session, data, name, actor=actor)
+        reader = import_translator_csv if name.lower().endswith(".csv") else import_xliff
+        return reader(session, data, name, actor=actor)
 
     status, result = _import_all_or_nothing(args.file, args.dry_run, load)
     if status == 0:

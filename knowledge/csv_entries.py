@@ -133,7 +133,7 @@ def _header_problems(header: List[str], filename: str) -> Tuple[List[str], bool]
 def _entry_from_cells(cells: Dict[str, str]) -> Dict[str, Any]:
     """One row as the mapping a YAML entry is (see knowledge/typed_values.py)."""
     def cell(name: str) -> Optional[str]:
-        value = _unguard(cells.get(name, "")).strip()
+        value = unguard_formula(cells.get(name, "")).strip()
         return value or None
 
     entry: Dict[str, Any] = {"id": cell("id"), "city": cell("city"), "category": cell("category")}
@@ -161,7 +161,8 @@ def _entry_from_cells(cells: Dict[str, str]) -> Dict[str, Any]:
     return entry
 
 
-def _unguard(value: str) -> str:
+def unguard_formula(value: str) -> str:
+    """A cell as written before guard_formula protected it from spreadsheet formulas."""
     if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
         return value[1:]
     return value

@@ -114,36 +114,51 @@ def read_xliff(session: Session, data: bytes, filename: str) -> Tuple[str, str, 
 
 
 def _read_unit(session: Session, unit: Node, city_id: str, source: str, target: str, error) -> Optional[Translation]:
-    entry_id = unit.attributes.get("id", "?")
-    entry = session.get(Entry, entry_id)
-    if entry is None or entry.city_id != city_id:
-        error(unit.line, f"unit {entry_id}: no such entry in {city_id}")
-        return None
-    original = entry.texts_by_language().get(source)
     notes = [note for notes in unit.find(f"{NS} notes") for note in notes.find(f"{NS} note")
              if note.attributes.get("category") == FINGERPRINT_NOTE]
-    if original is None or not notes or notes[0].text.strip() != original.fingerprint():
-        error(unit.line, f"unit {entry_id}: the {source} text changed since this file was exported (or its "
-                         f"fingerprint note is missing): not applied; export the entry again and translate the new text")
-        return None
     segments = {segment.attributes.get("id"): segment for segment in unit.find(f"{NS} segment")}
-    found = {}
+    texts = {}
     for kind in SEGMENTS:
         segment = segments.get(kind)
-        needed = kind == "name" or bool(original.description)
         targets = segment.find(f"{NS} target") if segment is not None else []
         if targets and targets[0].children:
-            error(targets[0].line, f"unit {entry_id}: {kind}: inline markup in a target is not supported; plain text only")
+            error(targets[0].line, f"unit {unit.attributes.get('id', '?')}: {kind}: inline markup in a target is not supported; plain text only")
             return None
-        text = targets[0].text.strip() if targets else ""
-        if needed and not text:
-            error(segment.line if segment is not None else unit.line, f"unit {entry_id}: {kind}: no translation (target)")
+        texts[kind] = targets[0].text.strip() if targets else ""
+
+    def line_of(kind: Optional[str]) -> int:
+        return segments[kind].line if kind in segments else unit.line
+
+    return checked_translation(
+        session, f"unit {unit.attributes.get('id', '?')}", unit.attributes.get("id", "?"), city_id, source,
+        notes[0].text.strip() if notes else "", texts, lambda message, kind=None: error(line_of(kind), message),
+    )
+
+
+def checked_translation(session: Session, label: str, entry_id: str, city_id: Optional[str], source: str,
+                        fingerprint: str, texts: Dict[str, str], error) -> Optional[Translation]:
+    """One entry's translation as a translator sent it back, or None once `error(message, field)`
+    has been told why not. The one rule for XLIFF and the translator CSV alike: the entry
+    exists (in `city_id`, when given), its source text is still the one exported, and the
+    translation has a name, and a description exactly when the source has one."""
+    entry = session.get(Entry, entry_id)
+    if entry is None or (city_id is not None and entry.city_id != city_id):
+        error(f"{label}: no such entry" + (f" in {city_id}" if city_id else ""))
+        return None
+    original = entry.texts_by_language().get(source)
+    if original is None or fingerprint != original.fingerprint():
+        error(f"{label}: the {source} text changed since this file was exported (or its fingerprint is "
+              f"missing): not applied; export the entry again and translate the new text")
+        return None
+    for kind in SEGMENTS:
+        needed = kind == "name" or bool(original.description)
+        if needed and not texts.get(kind):
+            error(f"{label}: {kind}: no translation", kind)
             return None
-        if not needed and text:
-            error(segment.line, f"unit {entry_id}: {kind}: the source has no {kind}, so neither can the translation")
+        if not needed and texts.get(kind):
+            error(f"{label}: {kind}: the source has no {kind}, so neither can the translation", kind)
             return None
-        found[kind] = text
-    return Translation(entry=entry, name=found["name"], description=found["description"])
+    return Translation(entry=entry, name=texts["name"], description=texts.get("description", ""))
 
 
 def _parse(text: str, filename: str) -> Node:
@@ -173,8 +188,12 @@ def _parse(text: str, filename: str) -> Node:
 def import_xliff(session: Session, data: bytes, filename: str, actor: str) -> Tuple[str, List[str]]:
     """Apply a translated file in the caller's transaction: (target language, entry ids changed)."""
     source, target, translations = read_xliff(session, data, filename)
-    changed = [
+    return target, apply_translations(session, source, target, translations, actor)
+
+
+def apply_translations(session: Session, source: str, target: str, translations: List[Translation], actor: str) -> List[str]:
+    """Saves checked translations in the caller's transaction; the ids of the entries changed."""
+    return [
         t.entry.id for t in translations
         if save_translation(session, t.entry, target, t.name, t.description, source, actor)
     ]
-    return target, changed

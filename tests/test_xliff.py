@@ -1,6 +1,7 @@
 """Exchange with translators (`inclubot kb xliff-export|xliff-import`), as staff run it: what
-is missing or outdated goes out, the translation comes back; a unit whose source changed
-since is refused, and a malformed file writes nothing."""
+is missing or outdated goes out, the translation comes back (XLIFF, or a CSV spreadsheet);
+a unit whose source changed since is refused, and a malformed file writes nothing."""
+import csv
 import json
 import xml.etree.ElementTree as ET
 
@@ -99,3 +100,78 @@ def test_a_malformed_file_is_refused_with_its_line_and_nothing_is_written(demo_d
         assert result.returncode == 1 and expected in result.stderr, (name, result.stderr)
         assert "Traceback" not in result.stderr
     assert snapshot(demo_db) == before
+
+
+def translate_csv(path, prefix: str = "ترجمة: ") -> None:
+    """What a translator with a spreadsheet does: fill the name and description of every row
+    (the program writes the file back as UTF-8 with its BOM, as it was exported)."""
+    with open(path, encoding="utf-8-sig", newline="") as sheet:
+        rows = list(csv.DictReader(sheet))
+    for row in rows:
+        row["name"] = prefix + row["source_name"]
+        row["description"] = prefix + row["source_description"] if row["source_description"] else ""
+    with open(path, "w", encoding="utf-8-sig", newline="") as sheet:
+        writer = csv.DictWriter(sheet, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_spreadsheet_goes_out_and_comes_back_translated(demo_db, tmp_path):
+    new = tmp_path / "new.yml"
+    new.write_text(ENGLISH_ONLY.replace("{en: For everyone.}", '{en: "For everyone.\\nBring your card."}'), encoding="utf-8")
+    assert inclubot(demo_db, "kb", "import", str(new)).returncode == 0
+    before = coverage_rows(demo_db, "--city", "mechelen")[("mechelen", "uk")]
+
+    path = tmp_path / "mechelen-uk.csv"
+    result = inclubot(demo_db, "kb", "xliff-export", "--city", "mechelen", "--language", "uk", "--format", "csv", "--output", str(path))
+    assert result.returncode == 0 and "exported 1 entries" in result.stdout, result.stderr
+    translate_csv(path, "Переклад: ")
+    dry = inclubot(demo_db, "kb", "xliff-import", str(path), "--dry-run")
+    assert dry.returncode == 0 and "dry run, nothing changed: 1 translation(s) into uk" in dry.stdout, dry.stderr
+    assert coverage_rows(demo_db, "--city", "mechelen")[("mechelen", "uk")] == before
+
+    result = inclubot(demo_db, "kb", "xliff-import", str(path))
+    assert result.returncode == 0, result.stderr
+    after = coverage_rows(demo_db, "--city", "mechelen")[("mechelen", "uk")]
+    assert (after["missing"], after["translated"]) == (before["missing"] - 1, before["translated"] + 1)
+    clinic = next(e for e in exported(demo_db, "--city", "mechelen")["entries"] if e["id"] == "mechelen-new-clinic")
+    assert clinic["name"]["uk"] == "Переклад: New clinic"
+    assert clinic["description"]["uk"] == "Переклад: For everyone.\nBring your card."
+    assert clinic["text_status"]["uk"]["status"] == "imported"
+
+
+def test_a_spreadsheet_row_whose_source_changed_or_that_is_empty_is_refused_with_its_line(demo_db, tmp_path):
+    path = tmp_path / "mechelen-fa.csv"
+    set_english_description(demo_db, tmp_path, "mechelen-hospital", "Open day and night.")
+    assert inclubot(demo_db, "kb", "xliff-export", "--city", "mechelen", "--language", "fa", "--format", "csv",
+                    "--output", str(path)).returncode == 0
+    translate_csv(path, "ترجمه: ")
+    set_english_description(demo_db, tmp_path, "mechelen-hospital", "Bring your card.")  # changed meanwhile
+    before, audits = snapshot(demo_db), audit_count(demo_db)
+    result = inclubot(demo_db, "kb", "xliff-import", str(path))
+    assert result.returncode == 1
+    assert "mechelen-fa.csv:2: entry mechelen-hospital: the en text changed since this file was exported" in result.stderr, result.stderr
+    assert snapshot(demo_db) == before and audit_count(demo_db) == audits
+
+    cases = {
+        "empty-name.csv": (lambda rows: rows[1].__setitem__(6, ""), "empty-name.csv:2: entry mechelen-hospital: name: no translation"),
+        "columns.csv": (lambda rows: rows[0].__setitem__(8, "fingerprint"), "columns.csv:1: not a translator spreadsheet as exported"),
+        "language.csv": (lambda rows: rows[1].__setitem__(5, "xx"), "language.csv:2: source_language and target_language must be two of"),
+    }
+    assert inclubot(demo_db, "kb", "xliff-export", "--city", "mechelen", "--language", "fa", "--format", "csv",
+                    "--output", str(path)).returncode == 0  # the current text this time
+    translate_csv(path, "ترجمه: ")
+    good = list(csv.reader(open(path, encoding="utf-8-sig", newline="")))
+    assert good[1][0] == "mechelen-hospital"
+    for name, (spoil, expected) in cases.items():
+        rows = [list(row) for row in good]
+        spoil(rows)
+        with open(tmp_path / name, "w", encoding="utf-8-sig", newline="") as sheet:
+            csv.writer(sheet).writerows(rows)
+        result = inclubot(demo_db, "kb", "xliff-import", str(tmp_path / name))
+        assert result.returncode == 1 and expected in result.stderr, (name, result.stderr)
+        assert "Traceback" not in result.stderr
+    (tmp_path / "binary.csv").write_bytes(b"entry_id\x00\xff")
+    result = inclubot(demo_db, "kb", "xliff-import", str(tmp_path / "binary.csv"))
+    assert result.returncode == 1 and "binary.csv: this is a binary file" in result.stderr, result.stderr
+    assert snapshot(demo_db) == before and audit_count(demo_db) == audits
