@@ -194,39 +194,38 @@ class ActionEmergency(ContextAction):
         if not city_id:
             return []
         latest = tracker.latest_message or {}
+        suicide = speaks_of_suicide(latest.get("text") or "") or mentions_mental_health(latest)
         try:
-            self._urgent_numbers(dispatcher, city_id, language)
-            if speaks_of_suicide(latest.get("text") or "") or mentions_mental_health(latest):
-                self._crisis_lines(dispatcher, city_id, language)
+            messages = self._numbers(city_id, language, suicide)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable during an emergency answer")
             return []  # 112 has been said; that is what matters most
+        for message in messages:
+            dispatcher.utter_message(**message)
         asked = question_beside_danger(latest)
         if asked:
             dispatcher.utter_message(text=text("after_emergency", language))
             ActionAnswer().answer(dispatcher, tracker, city_id, asked)
         return []
 
-    def _urgent_numbers(self, dispatcher: CollectingDispatcher, city_id: str, language: str) -> None:
+    def _numbers(self, city_id: str, language: str, suicide: bool) -> List[Dict]:
+        """The city's urgent numbers, the country's suicide-prevention lines when the person
+        speaks of ending a life, then once what the reader must know of them (not checked by
+        staff, an unreviewed translation): 112 itself needs no such note."""
         with session_scope() as session:
             city = queries.get_city(session, city_id)
-            entries = queries.services_for(session, city_id, "emergency", limit=6)
             queries.record_question(session, city_id, language, "emergency")
-            entries = [e for e in entries if e.phone]
-            numbers = [self._line(e, language, city) for e in entries]
-            title = text("emergency_city", language, city=city_name(city_id))
-            card = numbers_card(title, entries, language)
-        if numbers:
-            dispatcher.utter_message(text="\n".join([title, *numbers]), json_message={"card": card})
-
-    def _crisis_lines(self, dispatcher: CollectingDispatcher, city_id: str, language: str) -> None:
-        with session_scope() as session:
-            city = queries.get_city(session, city_id)
-            entries = queries.crisis_lines(session, city_id)
-            lines = [self._line(e, language, city) for e in entries]
-            card = numbers_card(text("crisis_line", language), entries, language)
-        if lines:
-            dispatcher.utter_message(text="\n".join([text("crisis_line", language), *lines]), json_message={"card": card})
+            lists = [(text("emergency_city", language, city=city_name(city_id)),
+                      [e for e in queries.services_for(session, city_id, "emergency", limit=6) if e.phone])]
+            if suicide:
+                lists.append((text("crisis_line", language), queries.crisis_lines(session, city_id)))
+            messages = [
+                {"text": "\n".join([title, *(self._line(e, language, city) for e in entries)]),
+                 "json_message": {"card": numbers_card(title, entries, language)}}
+                for title, entries in lists if entries
+            ]
+            notes = reading_notes([e for _, entries in lists for e in entries], language)
+        return messages + ([{"text": "\n".join(notes)}] if messages and notes else [])
 
     @staticmethod
     def _line(entry, language: str, city) -> str:

@@ -83,6 +83,9 @@ def test_suicide_intent_gets_112_then_the_suicide_prevention_line(chat):
     assert first_reply(messages) == text("emergency", "fr")
     reply = "\n".join(m.get("text", "") for m in messages)
     assert text("crisis_line", "fr") in reply and "3114" in reply, dump(messages)
+    # The demo's numbers are not checked by staff: said once, after the numbers, not before 112.
+    notice = text("not_verified", "fr")
+    assert reply.count(notice) == 1 and reply.index(notice) > reply.index("3114"), dump(messages)
 
 
 def test_the_question_beside_the_danger_is_still_answered(chat):
