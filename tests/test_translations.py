@@ -4,6 +4,7 @@ source changes, the status kept by export/import, and the migration of existing 
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import create_engine, text as sql
@@ -48,6 +49,25 @@ def test_every_demo_entry_has_a_name_and_a_description_in_all_12_languages(demo_
             status = entry["text_status"][language]
             if status["status"] == DRAFT:  # the demo's drafts are translated from English
                 assert status["translated_from"] == "en" and status["outdated"] is False
+
+
+def test_every_draft_carries_the_facts_of_its_source_unchanged(demo_db):
+    """A translation may reword, never change a fact: every number of the English text (a
+    phone number, a short number like 112, an age, a price) is in its translation, in the
+    same digits, and no number appears that the source does not have."""
+    def numbers(value: str) -> list:
+        return sorted(re.findall(r"\d+", re.sub(r"(?<=\d)[ .\-/](?=\d)", "", value)))
+
+    wrong = []
+    for entry in exported(demo_db)["entries"]:
+        for language, status in entry["text_status"].items():
+            if status["status"] != DRAFT:
+                continue
+            source = status["translated_from"]
+            for field in ("name", "description"):
+                if numbers(entry[field][language]) != numbers(entry[field][source]):
+                    wrong.append((entry["id"], language, field, numbers(entry[field][source]), numbers(entry[field][language])))
+    assert not wrong, wrong
 
 
 def test_coverage_of_the_demo_nothing_missing_nothing_outdated(demo_db):
