@@ -1,6 +1,6 @@
 """Answers from the knowledge base: services of a category, a person to talk to, emergency."""
 import logging
-from typing import Dict, List, Optional, Text
+from typing import Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -122,18 +122,21 @@ class ActionAnswer(ContextAction):
                 buttons=category_buttons([other], language),
             )
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, city_id: str, intent: str) -> None:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, city_id: str, intent: str,
+               said_notes: Sequence[str] = ()) -> None:
+        """`said_notes`: reading notes this reply has said already (once per reply, not per part)."""
         language = current_language(tracker)
         try:
             if intent == "ask_human":
                 handoff.offer(dispatcher, tracker, city_id, language)  # consent first (actions/handoff.py)
             else:
-                self._services(dispatcher, city_id, intent, language, shared_location(tracker))
+                self._services(dispatcher, city_id, intent, language, shared_location(tracker), said_notes)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable while answering %s", intent)
             say_unavailable(dispatcher, language, city_id)
 
-    def _services(self, dispatcher, city_id: str, category: str, language: str, location=None) -> None:
+    def _services(self, dispatcher, city_id: str, category: str, language: str, location=None,
+                  said_notes: Sequence[str] = ()) -> None:
         """The best entries; with a shared location, the nearest ones that have coordinates."""
         with session_scope() as session:
             city = queries.get_city(session, city_id)
@@ -157,6 +160,7 @@ class ActionAnswer(ContextAction):
             dispatcher.utter_message(text=text("nearby_unavailable", language))
         for message in rendered:
             dispatcher.utter_message(**message)
+        notes = [note for note in notes if note not in said_notes]
         if notes:
             dispatcher.utter_message(text="\n".join(notes))
         if total > len(rendered):
@@ -196,7 +200,7 @@ class ActionEmergency(ContextAction):
         latest = tracker.latest_message or {}
         suicide = speaks_of_suicide(latest.get("text") or "") or mentions_mental_health(latest)
         try:
-            messages = self._numbers(city_id, language, suicide)
+            messages, notes = self._numbers(city_id, language, suicide)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable during an emergency answer")
             return []  # 112 has been said; that is what matters most
@@ -205,13 +209,14 @@ class ActionEmergency(ContextAction):
         asked = question_beside_danger(latest)
         if asked:
             dispatcher.utter_message(text=text("after_emergency", language))
-            ActionAnswer().answer(dispatcher, tracker, city_id, asked)
+            ActionAnswer().answer(dispatcher, tracker, city_id, asked, said_notes=notes)
         return []
 
-    def _numbers(self, city_id: str, language: str, suicide: bool) -> List[Dict]:
+    def _numbers(self, city_id: str, language: str, suicide: bool) -> Tuple[List[Dict], List[str]]:
         """The city's urgent numbers, the country's suicide-prevention lines when the person
         speaks of ending a life, then once what the reader must know of them (not checked by
-        staff, an unreviewed translation): 112 itself needs no such note."""
+        staff, an unreviewed translation): 112 itself needs no such note. The messages, and
+        the notes they said."""
         with session_scope() as session:
             city = queries.get_city(session, city_id)
             queries.record_question(session, city_id, language, "emergency")
@@ -225,7 +230,8 @@ class ActionEmergency(ContextAction):
                 for title, entries in lists if entries
             ]
             notes = reading_notes([e for _, entries in lists for e in entries], language)
-        return messages + ([{"text": "\n".join(notes)}] if messages and notes else [])
+        notes = notes if messages else []
+        return messages + ([{"text": "\n".join(notes)}] if notes else []), notes
 
     @staticmethod
     def _line(entry, language: str, city) -> str:

@@ -94,6 +94,7 @@ def test_the_question_beside_the_danger_is_still_answered(chat):
     assert first_reply(messages) == text("emergency", "en")
     reply = "\n".join(m.get("text", "") for m in messages)
     assert text("services_intro", "en", category=text("category_shelter", "en"), city="Brussels") in reply, dump(messages)
+    assert reply.count(text("not_verified", "en")) == 1, dump(messages)  # once for the whole reply
 
 
 def test_arabizi_is_recognised_and_answered_in_arabic(chat, rasa_server):
