@@ -10,9 +10,9 @@ import os
 from flask import Blueprint, Response, jsonify, request
 
 from bot.speech import MAX_CHARS, SpeechError, synthesiser
-from bot.texts import text as bot_text
 from knowledge.admin.client_address import client_address
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import text as bot_text
 from web.rate_limit import MinuteLimit
 
 # A person listens to a few messages a minute; a flood is refused (per client address).

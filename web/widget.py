@@ -22,9 +22,9 @@ from typing import Dict, Tuple
 
 from flask import Blueprint, Response, abort, request
 
-from actions.rendering import theme_buttons
-from bot.texts import RIGHT_TO_LEFT, catalogue, language_name, text
 from knowledge.taxonomy import load_taxonomy
+from replies.buttons import theme_buttons
+from replies.texts import RIGHT_TO_LEFT, catalogue, language_name, text
 
 logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent

@@ -12,7 +12,7 @@ What it changes in Rasa 3.6's SocketIOInput:
 - a message is acknowledged (socket.io ack) once it has been handled, so the widget knows
   it arrived and can say "not sent" otherwise; the ack carries the conversation's language,
   so the widget follows when the person switched language by writing;
-- a reply with a card (actions/cards.py) goes out as one `bot_uttered` with its text, its
+- a reply with a card (replies/cards.py) goes out as one `bot_uttered` with its text, its
   card and its buttons together, where Rasa would send the text and the card apart.
 """
 import asyncio

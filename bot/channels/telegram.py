@@ -35,21 +35,22 @@ from sanic.request import Request
 from telegram import Update
 from telegram.error import TelegramError
 
-from actions.conversation import known_cities
-from actions.rendering import city_buttons, theme_buttons
 from bot import conversation_ids, handoff_delivery
 from bot.channels import message_guard
-from bot.deadlines import within_reply_deadline
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
 from bot.channels.telegram_feedback import VOTE_PREFIX, count_vote, read_vote
 from bot.channels.telegram_menu import CHANNEL_PAYLOADS, menu_buttons, register_commands
-from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
 from bot.channels.telegram_output import CallbackPayloads, TelegramOutput, inline_keyboard, split_text, telegram_chat_id
-from bot.channels.whole_messages import WholeMessages
 from bot.channels.telegram_redelivery import RecentUpdates
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramSettings
-from bot.texts import text
+from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
+from bot.channels.whole_messages import WholeMessages
+from bot.deadlines import within_reply_deadline
 from knowledge.taxonomy import load_taxonomy
+from replies.buttons import theme_buttons
+from replies.cities import ask_city
+from replies.handoff import DONE, payload as handoff_payload
+from replies.texts import text
 
 logger = logging.getLogger(__name__)
 if logger.level == logging.NOTSET:
@@ -63,7 +64,7 @@ MEDIA_FIELDS = (
 )
 COMMAND_INTENTS = {
     "help": "/help", "language": "/choose_language",
-    "human": "/ask_human", "done": '/deny{"handoff": "done"}',  # talking to a person (actions/handoff.py)
+    "human": "/ask_human", "done": handoff_payload(DONE),  # talking to a person (actions/handoff.py)
 }
 
 
@@ -368,8 +369,7 @@ class TelegramInput(InputChannel):
             return
         elif command == "city":
             language = await self.language(agent, chat, hint)
-            prompt = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
-            await self.output.send_text_with_buttons(chat, prompt, city_buttons())
+            await self.output.send_text_with_buttons(chat, *ask_city(language))
             return
         elif command == "menu":
             language = await self.language(agent, chat, hint)
