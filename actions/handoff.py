@@ -10,7 +10,6 @@ The safety layer runs before any of this: an emergency is answered by action_eme
 """
 import json
 import logging
-import os
 import re
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -18,6 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import settings
 from bot.conversation_ids import WIDGET, TELEGRAM, split
 from bot.scrubbing import scrub
 from knowledge import tickets
@@ -63,7 +63,7 @@ def answer_days(city_id: str) -> int:
     """When the city's team usually answers, in working days: INCLUBOT_HANDOFF_ANSWER_DAYS,
     e.g. "2" or "2,jelgava=5" (a default and per-city values)."""
     days = {None: DEFAULT_ANSWER_DAYS}
-    for part in os.environ.get("INCLUBOT_HANDOFF_ANSWER_DAYS", "").split(","):
+    for part in settings.handoff_answer_days().split(","):
         city, _, value = part.strip().rpartition("=")
         if value.strip().isdigit():
             days[city.strip() or None] = int(value)
@@ -174,7 +174,7 @@ def offer(dispatcher: CollectingDispatcher, tracker: Tracker, city_id: str, lang
             dispatcher.utter_message(text=text("handoff_already_open", language, ticket=ticket.id), buttons=done_button(language))
             return
         tickets.start_draft(session, tracker.sender_id, city_id, language)
-        retention = tickets.ticket_retention_days()
+        retention = settings.ticket_retention_days()
     lines = [text("handoff_explain", language, city=city_name(city_id), days=answer_days(city_id), retention=retention)]
     namespace, _ = split(tracker.sender_id)
     if namespace == WIDGET:

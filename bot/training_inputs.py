@@ -14,7 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, List, Optional
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from bot.settings import PROJECT_ROOT
+
 INPUTS = (
     "config.yml", "domain.yml", "data", "replies/locales", "knowledge/taxonomy.yml", "bot/components",
     # the place names the city masker reads (bot/name_matching.py) while the intents are learnt

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, render_template, request
 
+from bot.settings import public_rasa_url
 from knowledge.taxonomy import load_taxonomy
 from replies.texts import RIGHT_TO_LEFT, text
-from web.widget import public_rasa_url
 
 pages = Blueprint("pages", __name__, template_folder="templates")
 

@@ -24,7 +24,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
@@ -46,6 +45,7 @@ from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, Teleg
 from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
 from bot.channels.whole_messages import WholeMessages
 from bot.deadlines import within_reply_deadline
+from bot.settings import redis_url
 from knowledge.taxonomy import load_taxonomy
 from replies.buttons import theme_buttons
 from replies.cities import ask_city
@@ -212,7 +212,7 @@ class TelegramInput(InputChannel):
         self.retry = RetryPolicy()
         self.quick_retry = RetryPolicy(attempts=3, max_wait=5.0)  # button answers expire fast
         self.recent = RecentUpdates(
-            bot_id=(settings.token or "").split(":", 1)[0], redis_url=os.environ.get("INCLUBOT_REDIS_URL"),
+            bot_id=(settings.token or "").split(":", 1)[0], redis_url=redis_url(),
         )
         self.queues = ChatQueues()
         self.background: Set[asyncio.Task] = set()
