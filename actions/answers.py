@@ -28,13 +28,8 @@ MAX_ENTRIES = 3
 
 def asked_intent(tracker: Tracker) -> Optional[str]:
     """The category (or ask_human) the user asked about, skipping the reply with the city."""
-    wanted = set(load_taxonomy().categories) | {"ask_human"}
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent in wanted:
-                return intent
-    return None
+    intents = (((e.get("parse_data") or {}).get("intent") or {}).get("name") for e in tracker.events if e.get("event") == "user")
+    return load_taxonomy().last_asked(intents, also={"ask_human"})
 
 
 SECOND_GUESS = 0.15  # "I need a doctor in Jelgava" may read as naming the city; see below

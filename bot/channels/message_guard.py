@@ -10,6 +10,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from knowledge.taxonomy import load_taxonomy
 from replies import fault_reply
+from replies.language import reply_language
 from replies.texts import text as bot_text
 
 FAULT_LOOKUP_S = 0.5  # the fault reply reads the conversation no longer than this
@@ -44,15 +45,6 @@ def clean_metadata(metadata: Any) -> Dict[str, str]:
         key: value for key, value in metadata.items()
         if key in allowed and isinstance(value, str) and value in allowed[key]
     }
-
-
-def reply_language(metadata: Dict[str, str], conversation_language: Optional[str]) -> str:
-    """The language for a reply made outside the dialogue (errors): the user's choice, the
-    conversation's language, the channel's hint, English."""
-    for candidate in (metadata.get("language"), conversation_language, metadata.get("language_hint")):
-        if candidate in load_taxonomy().languages:
-            return candidate
-    return "en"
 
 
 async def conversation_language(agent: Any, sender_id: str) -> Optional[str]:

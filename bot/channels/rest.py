@@ -23,6 +23,7 @@ from bot.channels import message_guard
 from bot.channels.whole_messages import WholeMessages
 from bot.deadlines import within_reply_deadline
 from knowledge.networks import address_in, parse_networks
+from replies.language import reply_language
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class RestInput(RasaRestInput):
             problem_key = message_guard.problem_with(text)
             agent = request.app.ctx.agent
             if problem_key:
-                language = message_guard.reply_language(
+                language = reply_language(
                     metadata, await message_guard.conversation_language(agent, conversation)
                 )
                 return response.json([{"recipient_id": sender, "text": message_guard.explain(problem_key, language)}])

@@ -50,6 +50,7 @@ from knowledge.taxonomy import load_taxonomy
 from replies.buttons import theme_buttons
 from replies.cities import ask_city
 from replies.handoff import DONE, payload as handoff_payload
+from replies.language import reply_language
 from replies.texts import text
 
 logger = logging.getLogger(__name__)
@@ -459,16 +460,12 @@ class TelegramInput(InputChannel):
     async def language(agent, chat: str, hint: Optional[str]) -> str:
         """The conversation's language, else Telegram's hint, else English."""
         metadata = {"language_hint": hint} if hint else {}
-        return message_guard.reply_language(metadata, await message_guard.conversation_language(agent, conversation_ids.telegram(chat)))
+        return reply_language(metadata, await message_guard.conversation_language(agent, conversation_ids.telegram(chat)))
 
     async def last_category(self, agent, chat: str) -> Optional[str]:
         tracker = await self.tracker(agent, chat)
-        categories = load_taxonomy().categories
-        for event in reversed(list(tracker.events) if tracker is not None else []):
-            intent = getattr(event, "intent_name", None)
-            if intent in categories:
-                return intent
-        return None
+        events = tracker.events if tracker is not None else []
+        return load_taxonomy().last_asked(getattr(event, "intent_name", None) for event in events)
 
     @staticmethod
     async def tracker(agent, chat: str):
