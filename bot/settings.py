@@ -1,6 +1,6 @@
-"""Where the project is, and its configuration: the one module that reads the environment
-(INCLUBOT_* and the few other variables the project reads), each setting with a working local
-default.
+"""Where the project is, and its configuration: the one module that reads INCLUBOT_* (and
+ACTION_SERVER_URL, USER) from the environment, each setting with a working local default.
+Telegram's TELEGRAM_* are read by bot/channels/telegram_settings.py, the channel's own.
 
 Every setting is read when it is asked for, not when this module is imported: the tests
 and `inclubot run` start servers with an environment of their own, and a function given an
