@@ -7,18 +7,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import handoff
-from actions.cards import emergency_card, entry_card, numbers_card
 from actions.city_region import ask_commune
 from actions.context import ContextAction, current_language, shared_location
 from actions.needs import likely_topics, mentions_mental_health, question_beside_danger, second_need, unsure
-from actions.rendering import category_buttons, city_name, reading_notes, render_entry, theme_buttons, topic_buttons
-from bot.fault_reply import unavailable_text
 from bot.scrubbing import scrub
 from bot.suicide import speaks_of_suicide
-from bot.texts import text
 from knowledge import queries
 from knowledge.db import session_scope
 from knowledge.taxonomy import load_taxonomy
+from replies.buttons import category_buttons, theme_buttons, topic_buttons
+from replies.cards import emergency_card, entry_card, numbers_card
+from replies.cities import city_name
+from replies.fault_reply import unavailable_text
+from replies.rendering import reading_notes, render_entry
+from replies.texts import text
 
 logger = logging.getLogger(__name__)
 MAX_ENTRIES = 3
@@ -26,13 +28,8 @@ MAX_ENTRIES = 3
 
 def asked_intent(tracker: Tracker) -> Optional[str]:
     """The category (or ask_human) the user asked about, skipping the reply with the city."""
-    wanted = set(load_taxonomy().categories) | {"ask_human"}
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent in wanted:
-                return intent
-    return None
+    intents = (((e.get("parse_data") or {}).get("intent") or {}).get("name") for e in tracker.events if e.get("event") == "user")
+    return load_taxonomy().last_asked(intents, also={"ask_human"})
 
 
 SECOND_GUESS = 0.15  # "I need a doctor in Jelgava" may read as naming the city; see below

@@ -7,13 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.city_region import ask_commune
 from actions.context import ContextAction, current_language
-from actions.rendering import city_buttons
-from bot.texts import text
-from knowledge.taxonomy import load_taxonomy
-
-
-def known_cities() -> str:
-    return ", ".join(c.name for c in load_taxonomy().cities.values())
+from replies.cities import ask_city, city_unknown
 
 
 class ActionAskCity(ContextAction):
@@ -27,11 +21,9 @@ class ActionAskCity(ContextAction):
         language = current_language(tracker)
         if ask_commune(dispatcher, tracker, language):
             return []
-        if tracker.get_slot("requested_slot") == "city":
-            message = text("city_unknown", language, cities=known_cities())
-        else:
-            message = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
-        dispatcher.utter_message(text=message, buttons=city_buttons())
+        asked_before = tracker.get_slot("requested_slot") == "city"
+        message, buttons = city_unknown(language) if asked_before else ask_city(language)
+        dispatcher.utter_message(text=message, buttons=buttons)
         return []
 
 

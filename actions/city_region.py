@@ -7,9 +7,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import latest_entity
-from actions.rendering import city_buttons
-from bot.texts import text
 from knowledge.city_regions import Region, city_regions
+from replies.buttons import city_buttons
+from replies.texts import text
 
 
 def named_region(tracker: Tracker) -> Optional[Region]:

@@ -1,9 +1,8 @@
 """The conversation's language and city, kept in slots and brought up to date by every action.
 
-Language, strongest first: an explicit choice (the choose_language intent, a language
-button, Telegram's /language, the REST/widget `metadata.language`) which then sticks until
-the user chooses again; a confident detection of this message; the language the
-conversation already has; the channel's hint (`metadata.language_hint`); English.
+Language: in the one order of precedence of replies/language.py (an explicit choice, which
+then sticks; a confident detection of this message; the conversation's language; the
+channel's hint; English), read here from the latest message and the slots.
 City: a city named in this message; the city the conversation already has; the channel's
 city (`metadata.city`: widget attribute, Telegram deep link).
 """
@@ -16,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.latin_letters import adapt_replies
 from knowledge.taxonomy import load_taxonomy
+from replies.language import language_after
 
 DETECTION_CONFIDENCE = 0.6  # below this, a message does not change the conversation's language
 
@@ -56,26 +56,15 @@ def names_a_place(tracker: Tracker) -> bool:
     return tracker.active_loop_name == "city_form" and len(words) <= 1
 
 
-def resolve_language(tracker: Tracker) -> (str, bool):
-    """(language, locked) for the conversation after the latest message."""
-    languages = load_taxonomy().languages
-    current = tracker.get_slot("language")
-    locked = bool(tracker.get_slot("language_locked"))
-    chosen = explicit_language(tracker)
-    if chosen:
-        return chosen, True
-    if locked and current in languages:
-        return current, True
+def resolve_language(tracker: Tracker) -> Tuple[str, bool]:
+    """(language, locked) for the conversation after the latest message (replies/language.py)."""
     detected = (tracker.latest_message or {}).get("language") or {}
-    code, confidence = detected.get("code"), detected.get("confidence") or 0.0
-    if code in languages and confidence >= DETECTION_CONFIDENCE and not names_a_place(tracker):
-        return code, False
-    if current in languages:
-        return current, False
-    hint = metadata_of(tracker).get("language_hint")
-    if hint in languages:
-        return hint, False
-    return (code if code in languages else "en"), False
+    return language_after(
+        chosen=explicit_language(tracker), conversation=tracker.get_slot("language"),
+        locked=bool(tracker.get_slot("language_locked")), hint=metadata_of(tracker).get("language_hint"),
+        detected=detected.get("code"),
+        confident=(detected.get("confidence") or 0.0) >= DETECTION_CONFIDENCE and not names_a_place(tracker),
+    )
 
 
 def resolve_city(tracker: Tracker) -> Optional[str]:
@@ -91,8 +80,7 @@ def resolve_city(tracker: Tracker) -> Optional[str]:
 
 
 def current_language(tracker: Tracker) -> str:
-    language = tracker.get_slot("language")
-    return language if language in load_taxonomy().languages else "en"
+    return language_after(conversation=tracker.get_slot("language"))[0]
 
 
 def update_context(tracker: Tracker) -> List[Dict]:

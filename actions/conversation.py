@@ -8,19 +8,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answers import ActionAnswer, category_beside_city, entry_reply, log_for_staff, say_related
-from actions.city_form import known_cities
 from actions.city_region import ask_commune
 from actions.context import ContextAction, current_language, latest_entity
 from actions.latin_letters import choose_latin_letters, chose_latin_letters
 from actions.needs import likely_topics
-from actions.rendering import (
-    category_buttons, city_buttons, city_name, language_buttons, reading_notes, theme_buttons, topic_buttons,
-)
-from bot.fault_reply import unavailable_text
-from bot.texts import text
 from knowledge import queries
 from knowledge.db import session_scope
 from knowledge.taxonomy import load_taxonomy
+from replies.buttons import category_buttons, language_buttons, theme_buttons, topic_buttons
+from replies.cities import city_name, city_unknown
+from replies.fault_reply import unavailable_text
+from replies.rendering import reading_notes
+from replies.texts import text
 
 logger = logging.getLogger(__name__)
 SMALL_TALK = {"goodbye", "thank", "affirm", "deny", "bot_challenge"}
@@ -72,7 +71,8 @@ class ActionConfirmCity(ContextAction):
                 buttons=theme_buttons(language),
             )
         elif not ask_commune(dispatcher, tracker, language):
-            dispatcher.utter_message(text=text("city_unknown", language, cities=known_cities()), buttons=city_buttons())
+            message, buttons = city_unknown(language)
+            dispatcher.utter_message(text=message, buttons=buttons)
         return []
 
 

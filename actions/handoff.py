@@ -2,15 +2,14 @@
 
 No intent of its own: the state is the conversation's ticket (knowledge/tickets.py), and the
 person's choices are buttons whose payload is an existing intent with a `handoff` value
-(`/affirm{"handoff": "consent"}`); Rasa drops that unknown entity but keeps the payload as
-the message text, which is read here. Every action of the bot runs through `around`
+(replies/handoff.py); Rasa drops that unknown entity but keeps the payload as the message
+text, which is read here. Every action of the bot runs through `around`
 (actions/context.py): while a draft or an open ticket exists, it takes the message.
 The safety layer runs before any of this: an emergency is answered by action_emergency
 (112 first), and only then added to an open ticket.
 """
 import json
 import logging
-import os
 import re
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -18,30 +17,26 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.rendering import city_name
+from bot import settings
 from bot.conversation_ids import WIDGET, TELEGRAM, split
 from bot.scrubbing import scrub
-from bot.texts import text
 from knowledge import tickets
 from knowledge.db import session_scope
 from knowledge.taxonomy import load_taxonomy
+from replies.cities import city_name
+from replies.handoff import (
+    CANCEL, CONSENT, DECLINE, DONE, SEND, SEND_AS_WRITTEN, USE_LAST, button, done_button, reply_text,
+)
+from replies.texts import text
 
 logger = logging.getLogger(__name__)
 
-CONSENT, DECLINE, USE_LAST, SEND, SEND_AS_WRITTEN, CANCEL, DONE = (
-    "consent", "decline", "use_last", "send", "send_as_written", "cancel", "done",
-)
 # Actions the exchange never takes over: the emergency answer, and the city form's own steps.
 NOT_TAKEN_OVER = {"action_emergency", "validate_city_form", "action_ask_city"}
 EXCERPT_TURNS = 6
 EXCERPT_CHARS = 300
 DEFAULT_ANSWER_DAYS = 2
 _PAYLOAD = re.compile(r"^/\w+(\{.*\})\s*$", re.DOTALL)
-
-
-def button(choice: str, language: str) -> Dict[str, str]:
-    intent = "affirm" if choice in (CONSENT, USE_LAST, SEND, SEND_AS_WRITTEN) else "deny"
-    return {"title": text(f"button_handoff_{choice}", language), "payload": f"/{intent}" + json.dumps({"handoff": choice})}
 
 
 def choice_of(message: Dict) -> Optional[str]:
@@ -68,15 +63,11 @@ def answer_days(city_id: str) -> int:
     """When the city's team usually answers, in working days: INCLUBOT_HANDOFF_ANSWER_DAYS,
     e.g. "2" or "2,jelgava=5" (a default and per-city values)."""
     days = {None: DEFAULT_ANSWER_DAYS}
-    for part in os.environ.get("INCLUBOT_HANDOFF_ANSWER_DAYS", "").split(","):
+    for part in settings.handoff_answer_days().split(","):
         city, _, value = part.strip().rpartition("=")
         if value.strip().isdigit():
             days[city.strip() or None] = int(value)
     return days.get(city_id, days[None])
-
-
-def done_button(language: str) -> List[Dict[str, str]]:
-    return [button(DONE, language)]
 
 
 # --- the hook ------------------------------------------------------------------------------
@@ -183,7 +174,7 @@ def offer(dispatcher: CollectingDispatcher, tracker: Tracker, city_id: str, lang
             dispatcher.utter_message(text=text("handoff_already_open", language, ticket=ticket.id), buttons=done_button(language))
             return
         tickets.start_draft(session, tracker.sender_id, city_id, language)
-        retention = tickets.ticket_retention_days()
+        retention = settings.ticket_retention_days()
     lines = [text("handoff_explain", language, city=city_name(city_id), days=answer_days(city_id), retention=retention)]
     namespace, _ = split(tracker.sender_id)
     if namespace == WIDGET:
@@ -243,10 +234,6 @@ def deliver_here(session, dispatcher: CollectingDispatcher, conversation_id: str
     for pending in tickets.undelivered(session, conversation_id=conversation_id):
         if tickets.claim(session, pending.message_id):
             dispatcher.utter_message(text=reply_text(pending.text, pending.language, pending.ticket_id))
-
-
-def reply_text(staff_text: str, language: str, ticket_id: int) -> str:
-    return text("handoff_reply", language, ticket=ticket_id, reply=staff_text)
 
 
 # --- what the conversation said ------------------------------------------------------------

@@ -11,8 +11,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.texts import text
 from bot.transliteration import TABLES, to_latin
+from replies.texts import text
 
 SLOT = "latin_letters"
 # The language button's intent, with a `script` entity: no intent of its own to learn.

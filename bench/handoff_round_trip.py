@@ -26,11 +26,11 @@ from typing import List, Sequence
 import socketio
 
 from bot import cli, servers
-from bot.texts import text
 from knowledge import tickets
 from knowledge.db import session_scope
 from knowledge.migrate import upgrade
 from knowledge.transfer import load_demo
+from replies.texts import text
 
 sys.path.insert(0, str(servers.PROJECT_ROOT / "tests"))
 from fake_telegram_api import FakeTelegramApi  # noqa: E402

@@ -28,8 +28,8 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import aiohttp
 
 from bench.cluster import Backends, create_database, drop_database, start_cluster
-from bot.texts import text
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import text
 
 # (message, what the reply must contain); {city} is the conversation's city.
 OPENING = [("I need a doctor", "ask_city"), ("{city}", "health")]

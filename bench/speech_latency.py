@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from bot import servers
-from bot.texts import text
+from replies.texts import text
 
 LANGUAGES = ("en", "ar", "uk")
 TARGET_P50_MS = 300

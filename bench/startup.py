@@ -30,7 +30,7 @@ import requests
 from bot import servers
 
 FIRST_ANSWER_TIMEOUT_S = 900  # a retraining may take minutes; a bound all the same
-COPIED = ("actions", "bot", "knowledge", "web", "data", "models", "config.yml", "domain.yml",
+COPIED = ("actions", "bot", "knowledge", "replies", "web", "data", "models", "config.yml", "domain.yml",
           "endpoints.yml", "credentials.yml", "pyproject.toml", ".rasa", "var/cache", "var/api_token")
 
 

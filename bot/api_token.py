@@ -6,13 +6,12 @@ its process (bot/rasa_command.py), never on a command line: `ps` shows every pro
 arguments to every local user. Every caller of the HTTP API (the servers' health check,
 the tests, the benchmarks) reads it from here.
 """
-from pathlib import Path
 from typing import Mapping, Optional
 
+from bot.settings import VAR_DIR
 from knowledge import private_files
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TOKEN_FILE = PROJECT_ROOT / "var" / "api_token"
+TOKEN_FILE = VAR_DIR / "api_token"
 VARIABLE = "INCLUBOT_API_TOKEN"
 
 

@@ -28,13 +28,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot import servers
+from bot import servers, settings
 from bot.supervisor import Supervisor
 from knowledge import private_files
 
-RASA_PORT = int(os.environ.get("INCLUBOT_RASA_PORT", "5005"))
-ACTIONS_PORT = int(os.environ.get("INCLUBOT_ACTIONS_PORT", "5055"))
-WEB_PORT = int(os.environ.get("INCLUBOT_WEB_PORT", "8080"))
+RASA_PORT = settings.rasa_port()
+ACTIONS_PORT = settings.actions_port()
+WEB_PORT = settings.web_port()
 
 
 def main(argv=None) -> int:
@@ -117,16 +117,15 @@ def serve(name: str) -> int:
     """Become one server (exec): started exactly as `inclubot run` starts it (the Rasa HTTP
     API with its token), on INCLUBOT_HOST and the INCLUBOT_*_PORT ports. The Rasa server
     reaches the actions at ACTION_SERVER_URL."""
-    host = servers.bind_host()
+    host = settings.bind_host()
     if name == "rasa":
-        action_url = os.environ.get("ACTION_SERVER_URL") or f"http://127.0.0.1:{ACTIONS_PORT}/webhook"
-        server = servers.rasa_server(RASA_PORT, action_url, host)
+        server = servers.rasa_server(RASA_PORT, settings.action_server_url(), host)
     elif name == "actions":
         server = servers.action_server(ACTIONS_PORT, host)
     else:
         server = servers.web_server(WEB_PORT, host)
     os.chdir(servers.PROJECT_ROOT)
-    private_files.tighten(servers.PROJECT_ROOT / "var")  # what an older version or image left readable
+    private_files.tighten(settings.VAR_DIR)  # what an older version or image left readable
     sys.stdout.flush()
     os.execve(server.command[0], server.command, {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **server.env})
 
@@ -145,7 +144,7 @@ def privacy_command(args) -> int:
             else:
                 print("no conversation is stored under that id, and no handoff ticket")
         else:
-            days = args.older_than_days if args.older_than_days is not None else retention.retention_days()
+            days = args.older_than_days if args.older_than_days is not None else settings.retention_days()
             print(retention.purge(days).describe())
     except ValueError as error:
         print(f"nothing was deleted: {error}", file=sys.stderr)
@@ -217,7 +216,7 @@ def _import_all_or_nothing(file_name: str, dry_run: bool, load):
         return 2, None
     with session_scope() as session:
         outcome = import_all_or_nothing(
-            session, load, path.read_bytes(), str(path), f"cli:{os.environ.get('USER', 'staff')}", dry_run,
+            session, load, path.read_bytes(), str(path), settings.cli_actor(), dry_run,
         )
     if outcome.errors:
         print(f"{path}: nothing was imported, {len(outcome.errors)} problem(s):\n" + "\n".join(outcome.errors), file=sys.stderr)
@@ -333,7 +332,7 @@ def _train_with_progress() -> int:
     var/log/train.log."""
     from bot.training_progress import parse
 
-    log_path = private_files.private_dir(servers.PROJECT_ROOT / "var" / "log") / "train.log"
+    log_path = private_files.private_dir(settings.VAR_DIR / "log") / "train.log"
     print(f"training the model (a few minutes the first time; log: {log_path.relative_to(servers.PROJECT_ROOT)})", flush=True)
     command = [str(servers.BIN / "python"), "-m", "bot.training_progress", "--out", str(servers.MODELS_DIR)]
     environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", **servers.OPENMP_SETTINGS}
@@ -380,7 +379,7 @@ def run(telegram_polling: bool = False) -> int:
         if problem:
             print(problem, file=sys.stderr)
             return 2
-    _warnings_to_log(private_files.private_dir(servers.PROJECT_ROOT / "var" / "log") / "inclubot.log")
+    _warnings_to_log(private_files.private_dir(settings.VAR_DIR / "log") / "inclubot.log")
     setup = (
         db_upgrade, lambda: kb_load_demo(argparse.Namespace(if_empty=True)),
         lambda: privacy_command(argparse.Namespace(privacy_command="purge", older_than_days=None)), train,
@@ -389,13 +388,12 @@ def run(telegram_polling: bool = False) -> int:
         code = step()
         if code:
             return code
-    host = servers.bind_host()
-    private_files.tighten(servers.PROJECT_ROOT / "var")  # what an older version left readable
-    logs = private_files.private_dir(servers.PROJECT_ROOT / "var" / "log")
-    action_url = f"http://127.0.0.1:{ACTIONS_PORT}/webhook"
+    host = settings.bind_host()
+    private_files.tighten(settings.VAR_DIR)  # what an older version left readable
+    logs = private_files.private_dir(settings.VAR_DIR / "log")
     supervisor = Supervisor([
         servers.action_server(ACTIONS_PORT, host, log_path=logs / "actions.log"),
-        servers.rasa_server(RASA_PORT, action_url, host, log_path=logs / "rasa.log"),
+        servers.rasa_server(RASA_PORT, settings.local_action_server_url(), host, log_path=logs / "rasa.log"),
         servers.web_server(WEB_PORT, host, log_path=logs / "web.log"),
         *([telegram_poller(host, logs)] if telegram_polling else []),
     ], logs / "supervisor.log", echo=lambda line: print(line, file=sys.stderr, flush=True))

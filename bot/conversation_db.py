@@ -8,23 +8,17 @@ and by the privacy commands (bot/retention.py), which must not need Rasa to run.
 """
 import hashlib
 import hmac
-import os
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from bot import conversation_ids
+from bot.settings import VAR_DIR, tracker_store_url  # noqa: F401 - the store's URL, for its users here
 from knowledge import private_files
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
 POSTGRES_CONNECT_TIMEOUT_S = "5"  # an unreachable database must fail fast, not hang a reply
 EVENTS_TABLE = "events"  # the table of Rasa's SQLTrackerStore
-KEY_FILE = PROJECT_ROOT / "var" / "conversation.key"
-
-
-def tracker_store_url() -> str:
-    return os.environ.get("INCLUBOT_TRACKER_STORE_URL") or DEFAULT_URL
+KEY_FILE = VAR_DIR / "conversation.key"
 
 
 def prepared_url(url: str) -> str:

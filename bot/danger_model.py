@@ -24,11 +24,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from bot.sentence_embedding import DIMENSIONS as EMBEDDING_DIMENSIONS, embed
 from bot.name_matching import fold
+from bot.sentence_embedding import DIMENSIONS as EMBEDDING_DIMENSIONS, embed
+from bot.settings import PROJECT_ROOT
 from bot.transliteration import romanized_forms
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAFETY_DATA_DIR = PROJECT_ROOT / "data" / "safety"
 LEXICON_DIR = Path(__file__).resolve().parent / "emergency_words"
 # Measured by 4-fold cross-validation on the training data, whose look-alikes are chosen to

@@ -1,6 +1,6 @@
 """How long a person waits, at most, before the assistant answers something.
 
-A person writes; within REPLY_S they get the answer, or the fault reply (bot/fault_reply.py:
+A person writes; within REPLY_S they get the answer, or the fault reply (replies/fault_reply.py:
 112 and the city's desk) when something on the way hangs. Channels put their whole turn
 under `within_reply_deadline`; the calls inside have their own, shorter deadlines so that a
 hung dependency fails cleanly and Rasa goes on with the turn:

@@ -1,14 +1,14 @@
 """Distances shown to someone who shared their location ("350 m from you") are left out of
 what is stored: with three known services, three distances give the person's position back.
 
-The lines come from one catalogue text (`distance_from_you`, bot/locales/) and one format
-(actions/rendering.py format_distance: "350 m", "1.2 km", "1,2 km"), so they are found by
+The lines come from one catalogue text (`distance_from_you`, replies/locales/) and one format
+(replies/rendering.py format_distance: "350 m", "1.2 km", "1,2 km"), so they are found by
 those, in every language, and dropped whole.
 """
 import re
 from functools import lru_cache
 
-from bot.texts import catalogue, supported_languages
+from replies.texts import catalogue, supported_languages
 
 DISTANCE = r"\d{1,6}(?:[.,]\d{1,3})? (?:m|km)"
 KEY = "distance_from_you"

@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from bot.deadlines import REDIS_S
+from bot.settings import PROJECT_ROOT, redis_url as configured_redis_url
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS_FILE = PROJECT_ROOT / "endpoints.yml"
 LOCK_KEY_PREFIX = "inclubot"
 
@@ -49,9 +49,9 @@ def redis_lock_store(url: str) -> Dict[str, object]:
     return settings
 
 
-def endpoints_text(environ: Mapping[str, str]) -> str:
+def endpoints_text(environ: Mapping[str, str] = None) -> str:
     base = ENDPOINTS_FILE.read_text(encoding="utf-8")
-    redis_url = environ.get("INCLUBOT_REDIS_URL")
+    redis_url = configured_redis_url(environ)
     if not redis_url:
         return base
     if "lock_store" in (yaml.safe_load(base) or {}):
@@ -63,7 +63,7 @@ def endpoints_text(environ: Mapping[str, str]) -> str:
 def write_endpoints(path: Path, environ: Mapping[str, str] = None) -> Path:
     """Write the endpoints file for one Rasa process; readable by its owner only (it may
     hold the Redis password)."""
-    text = endpoints_text(os.environ if environ is None else environ)
+    text = endpoints_text(environ)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:

@@ -6,10 +6,11 @@ delivered by the running assistant (bot/handoff_delivery.py); the command says w
 reached the person's chat.
 """
 import json
-import os
 import sys
 
 from sqlalchemy.exc import SQLAlchemyError
+
+from bot import settings
 
 MAX_STDIN_BYTES = 1024 * 1024
 
@@ -30,7 +31,7 @@ def add_parser(commands) -> None:
 
 
 def actor() -> str:
-    return f"cli:{os.environ.get('USER', 'staff')}"
+    return settings.cli_actor()
 
 
 def run(args) -> int:

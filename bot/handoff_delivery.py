@@ -22,6 +22,7 @@ from sanic.request import Request
 from bot import conversation_ids
 from knowledge import tickets
 from knowledge.db import session_scope
+from replies.handoff import done_button, reply_text  # the wording the person sees in the chat
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ def _claim(message_id: int, claimed: bool) -> bool:
 
 async def deliver(conversation_id: Optional[str] = None, ticket_id: Optional[int] = None) -> Dict[str, int]:
     """Sends the undelivered replies of a conversation or a ticket: {"delivered", "pending"}."""
-    from actions.handoff import done_button, reply_text  # the wording the person sees in the chat
-
     delivered = pending = 0
     for reply in await asyncio.to_thread(_pending, conversation_id, ticket_id):
         namespace, _ = conversation_ids.split(reply.conversation_id)

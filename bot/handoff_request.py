@@ -4,13 +4,9 @@
 INCLUBOT_RASA_URL: where the Rasa server is reached from here (default
 http://127.0.0.1:<INCLUBOT_RASA_PORT, 5005>).
 """
-import os
-
 import requests
 
-
-def rasa_url() -> str:
-    return os.environ.get("INCLUBOT_RASA_URL") or f"http://127.0.0.1:{os.environ.get('INCLUBOT_RASA_PORT', '5005')}"
+from bot.settings import rasa_url
 
 
 def request_delivery(ticket_id: int) -> str:

@@ -2,7 +2,7 @@
 
 Cities come from the taxonomy (names and aliases) and knowledge/city_spellings.yml,
 regions made of several communes from knowledge/city_regions.yml, language names from
-bot/locales/language_names.yml. Text is folded (lower case, accents
+replies/locales/language_names.yml. Text is folded (lower case, accents
 removed) and matched with spaCy's Matcher on a blank multilingual tokenizer. The last word
 of a city name may carry
 a short inflection ("Брюсселе", "Jelgavā", "Mechelen'de"), and Arabic-script names an
@@ -13,7 +13,6 @@ the taxonomy ids, and `city_region` (a region's id): the longest name wins, so
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import spacy
@@ -22,8 +21,9 @@ from spacy.matcher import Matcher
 
 from knowledge.city_regions import city_regions
 from knowledge.taxonomy import city_spellings, load_taxonomy
+from replies.texts import LOCALES_DIR
 
-LANGUAGE_NAMES_FILE = Path(__file__).with_name("locales") / "language_names.yml"
+LANGUAGE_NAMES_FILE = LOCALES_DIR / "language_names.yml"
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
 _ARABIC_PREFIXES = "بلوف"
 MIN_INFLECTABLE = 5  # shorter names must match exactly

@@ -7,30 +7,17 @@ Run by `inclubot privacy purge` (daily in production: a CronJob in deploy/; at e
 of `inclubot run`) and `inclubot privacy forget ID`. Counts of answered questions (no text,
 no user) are kept for staff; unanswered questions are scrubbed and not linked to anyone.
 """
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy import delete
 
-from bot import conversation_ids
+from bot import conversation_ids, settings
 from bot.conversation_db import EVENTS_TABLE, conversation_key, prepared_url, pseudonym, tracker_store_url
 from knowledge import tickets
 from knowledge.db import session_scope
 from knowledge.models import UnansweredQuestion
-
-DEFAULT_RETENTION_DAYS = 30
-
-
-def retention_days() -> int:
-    configured = os.environ.get("INCLUBOT_RETENTION_DAYS", "").strip()
-    if not configured:
-        return DEFAULT_RETENTION_DAYS
-    if not configured.isdigit():
-        raise ValueError(f"INCLUBOT_RETENTION_DAYS must be a whole number of days, not {configured!r}")
-    return int(configured)
-
 
 @dataclass(frozen=True)
 class Purged:
@@ -43,7 +30,7 @@ class Purged:
         return (
             f"deleted what was older than {self.cutoff:%Y-%m-%d %H:%M} UTC: "
             f"{self.events} conversation event(s), {self.unanswered_questions} unanswered question(s); "
-            f"{self.tickets} handoff ticket(s) closed more than {tickets.ticket_retention_days()} days ago"
+            f"{self.tickets} handoff ticket(s) closed more than {settings.ticket_retention_days()} days ago"
         )
 
 
@@ -52,7 +39,7 @@ def purge(older_than_days: int, tracker_url: str = None, knowledge_url: str = No
         raise ValueError("the retention period must be at least 1 day")
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
     with session_scope(knowledge_url) as session:  # INCLUBOT_TICKET_RETENTION_DAYS after closing
-        purged_tickets = tickets.purge(session, tickets.ticket_retention_days(), now=now)
+        purged_tickets = tickets.purge(session, settings.ticket_retention_days(), now=now)
     return Purged(
         events=_purge_events(tracker_url or tracker_store_url(), cutoff),
         unanswered_questions=_purge_unanswered(knowledge_url, cutoff),

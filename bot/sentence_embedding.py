@@ -12,17 +12,18 @@ import logging
 import os
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
+from bot import settings
+
 logger = logging.getLogger(__name__)
 DIMENSIONS = 384
 MAX_CHARS = 1000  # the encoder reads 512 tokens at most; a long story's start carries its need
-ENCODER_THREADS = int(os.environ.get("INCLUBOT_ENCODER_THREADS", "2"))
+ENCODER_THREADS = settings.encoder_threads()
 BATCH = 64
-CACHE_FILE = Path(__file__).resolve().parent.parent / "var" / "cache" / "sentence-embeddings.npz"
+CACHE_FILE = settings.VAR_DIR / "cache" / "sentence-embeddings.npz"
 
 
 @lru_cache(maxsize=1)

@@ -17,21 +17,17 @@ from urllib.request import urlopen
 
 from bot.api_token import api_token
 from bot.endpoints import write_endpoints
+from bot.settings import PROJECT_ROOT, VAR_DIR, bind_host
 from knowledge import private_files
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = PROJECT_ROOT / "models"
-RUN_DIR = PROJECT_ROOT / "var" / "run"
+RUN_DIR = VAR_DIR / "run"
 BIN = Path(sys.executable).parent
 
 
 # Several OpenMP runtimes share the process (the sentence encoder's, and those of the numeric
 # libraries Rasa loads); spinning ones made one 15 ms sentence embedding take 1.5 s on 2 cores.
 OPENMP_SETTINGS = {"OMP_WAIT_POLICY": "PASSIVE"}
-
-
-def bind_host() -> str:
-    return os.environ.get("INCLUBOT_HOST", "127.0.0.1")
 
 
 def free_port() -> int:

@@ -4,8 +4,9 @@ The first coordinator is created here (there is no default account or password);
 coordinator then creates the city editors in the admin.
 """
 import getpass
-import os
 import sys
+
+from bot import settings
 
 
 def run(args) -> int:
@@ -15,7 +16,7 @@ def run(args) -> int:
     password = _read_password(args.password_stdin)
     if password is None:
         return 2
-    actor = f"cli:{os.environ.get('USER', 'staff')}"
+    actor = settings.cli_actor()
     try:
         with session_scope() as session:
             if args.staff_command == "create-coordinator":

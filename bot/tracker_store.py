@@ -56,7 +56,7 @@ def scrubbed_event(data: Dict[str, Any]) -> Dict[str, Any]:
         custom = (data.get("data") or {}).get("custom") if isinstance(data.get("data"), dict) else None
         card = custom.get("card") if isinstance(custom, dict) else None
         if isinstance(card, dict):
-            card.pop("distance", None)  # an answer card's copy of the distance line (actions/cards.py)
+            card.pop("distance", None)  # an answer card's copy of the distance line (replies/cards.py)
     if "metadata" in data and data.get("event") == "user":
         data["metadata"] = _kept_metadata(data["metadata"])
     if data.get("event") == "slot" and data.get("name") == SESSION_START_METADATA_SLOT:

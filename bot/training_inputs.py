@@ -14,24 +14,26 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, List, Optional
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from bot.settings import PROJECT_ROOT
+
 INPUTS = (
-    "config.yml", "domain.yml", "data", "bot/locales", "knowledge/taxonomy.yml", "bot/components",
+    "config.yml", "domain.yml", "data", "replies/locales", "knowledge/taxonomy.yml", "bot/components",
     # the place names the city masker reads (bot/name_matching.py) while the intents are learnt
     "knowledge/city_spellings.yml", "knowledge/city_regions.yml",
 )
 SUFFIX = ".inputs"
-_PROJECT_IMPORT = re.compile(r"^\s*from bot(?:\.(\w+))? import ([\w, ]+)", re.MULTILINE)
+_PROJECT_IMPORT = re.compile(r"^\s*from (bot|replies)(?:\.(\w+))? import ([\w, ]+)", re.MULTILINE)
 
 
 def _component_dependencies(root: Path) -> List[Path]:
-    """The bot/ modules the pipeline's components import (one level is what they use)."""
+    """The bot/ and replies/ modules the pipeline's components import (one level is what
+    they use)."""
     found = set()
     for source in (root / "bot" / "components").glob("*.py"):
-        for module, names in _PROJECT_IMPORT.findall(source.read_text(encoding="utf-8")):
+        for package, module, names in _PROJECT_IMPORT.findall(source.read_text(encoding="utf-8")):
             candidates = [module] if module else [n.strip() for n in names.split(",")]
             for name in candidates:
-                path = root / "bot" / f"{name}.py"
+                path = root / package / f"{name}.py"
                 if name != "components" and path.is_file():
                     found.add(path)
     return sorted(found)

@@ -21,7 +21,7 @@ class Region:
     id: str
     communes: Tuple[str, ...]  # the taxonomy's cities inside the region
     names: Tuple[str, ...]
-    question: str  # key of the bot's text asking for the commune (bot/locales)
+    question: str  # key of the bot's text asking for the commune (replies/locales)
 
 
 @lru_cache(maxsize=1)

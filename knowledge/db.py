@@ -1,5 +1,4 @@
 """Database connection: any SQLAlchemy URL from INCLUBOT_DATABASE_URL, SQLite by default."""
-import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -10,15 +9,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot.settings import database_url  # noqa: F401 - the knowledge base's URL, for its users here
 from knowledge import private_files
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'inclubot.db'}"
 CONNECT_TIMEOUT_S = 3
-
-
-def database_url() -> str:
-    return os.environ.get("INCLUBOT_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
 @lru_cache(maxsize=None)

@@ -1,7 +1,6 @@
 """Lists of client addresses/networks from configuration (INCLUBOT_TRUSTED_PROXIES,
 INCLUBOT_REST_CLIENTS): "10.0.0.0/8, 192.168.1.7, ::1"."""
 import ipaddress
-import os
 from typing import Optional, Tuple, Union
 
 Networks = Tuple[Union[ipaddress.IPv4Network, ipaddress.IPv6Network], ...]
@@ -18,10 +17,6 @@ def parse_networks(value: str, variable: str) -> Networks:
         except ValueError:
             raise SystemExit(f"{variable}: {item!r} is not an address or network (e.g. 10.0.0.0/8, 192.168.1.7)") from None
     return tuple(networks)
-
-
-def networks_from_environment(variable: str, default: str = "") -> Networks:
-    return parse_networks(os.environ.get(variable, default), variable)
 
 
 def address_in(address: Optional[str], networks: Networks) -> bool:

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Mapping, Optional
 
+from bot import settings
+
 OWNER_ONLY_UMASK = 0o077
 MIN_SECRET_LENGTH = 32
 
@@ -42,7 +44,7 @@ def tighten(folder: Path) -> None:
 def secret(variable: str, key_file: Path, min_length: int = MIN_SECRET_LENGTH, environ: Optional[Mapping[str, str]] = None) -> str:
     """The value of `variable` if set (in `environ`, by default this process's environment),
     else the key in `key_file`, made at first use."""
-    configured = (os.environ if environ is None else environ).get(variable)
+    configured = settings.value(variable, environ=environ)
     if configured:
         if len(configured) < min_length:
             raise SystemExit(f"{variable} must have at least {min_length} characters")

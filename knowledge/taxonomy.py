@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
@@ -34,6 +34,12 @@ class Taxonomy:
         """Other categories of the same theme, the natural next questions."""
         theme = self.categories.get(category)
         return [c for c in self.categories_of_theme(theme) if c != category]
+
+    def last_asked(self, intents: Iterable[str], also: Iterable[str] = ()) -> Optional[str]:
+        """The category the user asked last: the newest of a conversation's intents (given
+        oldest first) that is a service category, or one of `also` (e.g. ask_human)."""
+        wanted = set(self.categories) | set(also)
+        return next((intent for intent in reversed(list(intents)) if intent in wanted), None)
 
 
 @lru_cache(maxsize=1)

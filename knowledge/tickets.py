@@ -9,7 +9,6 @@ A ticket is personal data: it holds the conversation id its replies go to (`tg:<
 it for a call-back) and a scrubbed excerpt of the conversation. It is deleted with the
 conversation (`forget`) and some time after it is closed (`purge`).
 """
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Optional, Tuple
@@ -27,7 +26,6 @@ CONSENT, QUESTION, CONFIRM = "consent", "question", "confirm"
 PERSON = "person"  # TicketMessage.author of what the person wrote; staff: their username
 MAX_TEXT_CHARS = 5000  # the channels' limit on a message (bot/channels/message_guard.py)
 DRAFT_HOURS = 24  # a consent never completed is dropped after this
-DEFAULT_TICKET_RETENTION_DAYS = 90
 
 
 class TicketError(ValueError):
@@ -279,15 +277,6 @@ def unclaim(session: Session, message_id: int) -> None:
 
 
 # --- privacy --------------------------------------------------------------------------------
-
-def ticket_retention_days() -> int:
-    configured = os.environ.get("INCLUBOT_TICKET_RETENTION_DAYS", "").strip()
-    if not configured:
-        return DEFAULT_TICKET_RETENTION_DAYS
-    if not configured.isdigit() or int(configured) < 1:
-        raise ValueError(f"INCLUBOT_TICKET_RETENTION_DAYS must be a whole number of days (1 or more), not {configured!r}")
-    return int(configured)
-
 
 def forget(session: Session, conversation_id: str) -> int:
     """Every ticket of a conversation (the person asked to be forgotten); how many."""

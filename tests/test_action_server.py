@@ -1,9 +1,9 @@
 """The custom actions through the action server's HTTP endpoint, as Rasa calls them."""
 import requests
 
-from bot.texts import text
 from knowledge import queries
 from knowledge.db import session_scope
+from replies.texts import text
 
 
 def call_action(action_server, name, slots, intent="health", text_="ik heb een dokter nodig", parse_extra=None):

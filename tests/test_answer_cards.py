@@ -18,7 +18,7 @@ import requests
 from playwright.sync_api import expect
 
 from bot import servers
-from bot.texts import text
+from replies.texts import text
 from conftest import ARTIFACTS, Chat, fresh_sqlite_url
 from knowledge.db import get_engine, session_scope
 from knowledge.feedback import feedback_counts

@@ -6,8 +6,8 @@ import re
 import requests
 from sqlalchemy import inspect
 
-from bot.texts import text
 from knowledge.db import get_engine
+from replies.texts import text
 from test_admin import CITY, admin_db, site  # noqa: F401 - the admin test's servers and staff, reused
 
 

@@ -2,7 +2,7 @@
 import pytest
 import requests
 
-from bot.texts import text
+from replies.texts import text
 
 
 def post(rasa_server, body=None, raw: bytes = None):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bot.texts import text
+from replies.texts import text
 from conftest import buttons_of
 from test_conversations import best_names
 

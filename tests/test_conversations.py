@@ -6,7 +6,7 @@ import requests
 from sqlalchemy import select
 
 from bot.api_token import with_token
-from bot.texts import text
+from replies.texts import text
 from conftest import buttons_of
 from knowledge import queries
 from knowledge.db import session_scope

@@ -3,7 +3,7 @@ import pytest
 import requests
 
 from bot.api_token import with_token
-from bot.texts import text
+from replies.texts import text
 
 CRIES = ["спасите!", "рятуйте!", "imdat!", "σώστε με!", "نجاتم بدید", "glābiet!", "au secours",
          "socorro", "someone is bleeding a lot", "الحقوني", "aiuto!", "help!"]

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from bench.cluster import create_database, drop_database
 from bot import servers
-from bot.texts import text
+from replies.texts import text
 from conftest import Chat
 from knowledge import queries
 from knowledge.db import session_scope

@@ -24,15 +24,15 @@ from sqlalchemy import func, select
 
 from bot import servers
 from bot.api_token import api_token
-from bot.texts import text
+from replies.texts import text
 from conftest import fresh_sqlite_url
 from fake_telegram_api import FakeTelegramApi
 from knowledge.db import get_engine, session_scope
 from knowledge.document import KbDocumentError
 from knowledge.migrate import upgrade
 from knowledge.models import AuditLog, City, Entry, EntryText
-from knowledge.transfer import import_file, load_demo
 from knowledge.taxonomy import load_taxonomy
+from knowledge.transfer import import_file, load_demo
 
 EXAMPLES = int(os.environ.get("INCLUBOT_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(

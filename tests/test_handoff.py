@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot import servers
-from bot.texts import text
+from replies.texts import text
 from conftest import PROJECT_ROOT, Chat, fresh_sqlite_url
 from fake_telegram_api import FakeTelegramApi
 from knowledge.db import get_engine, session_scope

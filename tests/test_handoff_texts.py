@@ -5,8 +5,8 @@ import string
 import pytest
 
 from bot.servers import PROJECT_ROOT
-from bot.texts import catalogue
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import catalogue
 
 KEYS = [key for key in catalogue("en") if key.startswith(("handoff_", "button_handoff_")) or key in ("forget_done", "widget_forget", "widget_forgotten")]
 

@@ -5,8 +5,8 @@ import pytest
 import requests
 
 from bot.api_token import with_token
-from bot.texts import text
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import text
 
 SCRIPTS = {
     "ar": re.compile(r"[\u0600-\u06FF]"), "fa": re.compile(r"[\u0600-\u06FF]"),

@@ -1,4 +1,4 @@
-"""The bot's own texts (bot/locales): complete in every language, the same placeholders,
+"""The bot's own texts (replies/locales): complete in every language, the same placeholders,
 and one register per language, the one the knowledge-base entries of that language use."""
 import re
 import string
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.texts import catalogue, supported_languages
+from replies.texts import catalogue, supported_languages
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text as sql
 from bench.cluster import create_database, drop_database, start_cluster
 from bench.load_test import run_load
 from bot import servers
-from bot.texts import text
+from replies.texts import text
 
 POSTGRES_SERVER = os.environ.get("INCLUBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("INCLUBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -13,12 +13,12 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, select, text as sql
 
-from actions.rendering import format_distance
 from bot.api_token import with_token
 from bot.scrubbing import scrub
 from bot.servers import BIN, PROJECT_ROOT
-from bot.texts import text
 from bot.tracker_store import ScrubbingTrackerStore
+from replies.rendering import format_distance
+from replies.texts import text
 from conftest import DATABASE_KINDS, drop_postgres, fresh_postgres_url
 from knowledge.db import session_scope
 from knowledge.models import UnansweredQuestion

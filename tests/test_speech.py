@@ -11,8 +11,8 @@ import requests
 
 from bot import servers
 from bot.speech import MAX_CHARS, spoken_form
-from bot.texts import text
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import text
 from web.speech import REQUESTS_PER_MINUTE
 
 # A typical answer in each language (the bot's own words, so every voice reads its script).

@@ -17,9 +17,9 @@ import pytest
 import requests
 
 from bot import servers
-from bot.texts import text
 from knowledge import queries
 from knowledge.db import session_scope
+from replies.texts import text
 
 CLIENT_TIMEOUT_S = 5  # a person given nothing within this has been left in silence
 BACK_WITHIN_S = 60  # generous: the machine is shared; the 15 s is measured in bench/

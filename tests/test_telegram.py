@@ -14,11 +14,11 @@ from typing import Dict, List
 import pytest
 import requests
 
-from actions.rendering import render_entry
 from bot import servers
 from bot.api_token import with_token
 from bot.channels.telegram_output import CallbackPayloads, inline_keyboard, split_text, utf16_length
-from bot.texts import language_name, text
+from replies.rendering import render_entry
+from replies.texts import language_name, text
 from conftest import PROJECT_ROOT, fresh_sqlite_url
 from fake_telegram_api import FakeTelegramApi
 from knowledge import queries

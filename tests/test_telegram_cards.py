@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.texts import text
+from replies.texts import text
 from conftest import fresh_sqlite_url
 from knowledge.db import get_engine, session_scope
 from knowledge.feedback import feedback_counts

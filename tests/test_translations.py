@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import create_engine, text as sql
 
-from bot.texts import text
+from replies.texts import text
 from conftest import fresh_sqlite_url
 from knowledge import queries
 from knowledge.db import get_engine, session_scope

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from bot.api_token import with_token
-from bot.texts import text
+from replies.texts import text
 from tests.conftest import buttons_of, dump
 
 DANGER = {

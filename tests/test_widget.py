@@ -24,10 +24,10 @@ import yaml
 from playwright.sync_api import expect
 
 from actions.answers import MAX_ENTRIES
-from actions.rendering import city_name
 from bot import servers
 from bot.api_token import with_token
-from bot.texts import catalogue, text
+from replies.cities import city_name
+from replies.texts import catalogue, text
 from conftest import ARTIFACTS, fresh_sqlite_url
 from knowledge import queries
 from knowledge.db import session_scope

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, render_template, request
 
-from bot.texts import RIGHT_TO_LEFT, text
+from bot.settings import public_rasa_url
 from knowledge.taxonomy import load_taxonomy
-from web.widget import public_rasa_url
+from replies.texts import RIGHT_TO_LEFT, text
 
 pages = Blueprint("pages", __name__, template_folder="templates")
 

@@ -5,18 +5,18 @@ Public like the widget (any origin may call it), so it is bounded: the text's le
 requests per client address per minute, and two syntheses at a time. The text is never
 logged. A refusal is JSON with a message in the asked language.
 """
-import os
 
 from flask import Blueprint, Response, jsonify, request
 
+from bot import settings
 from bot.speech import MAX_CHARS, SpeechError, synthesiser
-from bot.texts import text as bot_text
 from knowledge.admin.client_address import client_address
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import text as bot_text
 from web.rate_limit import MinuteLimit
 
 # A person listens to a few messages a minute; a flood is refused (per client address).
-REQUESTS_PER_MINUTE = int(os.environ.get("INCLUBOT_SPEECH_PER_MINUTE") or 30)
+REQUESTS_PER_MINUTE = settings.speech_per_minute()
 CACHE_SECONDS = 86_400
 
 speech = Blueprint("speech", __name__, url_prefix="/api")

@@ -15,22 +15,21 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Tuple
 
 from flask import Blueprint, Response, abort, request
 
-from actions.rendering import theme_buttons
-from bot.texts import RIGHT_TO_LEFT, catalogue, language_name, text
+from bot.settings import public_rasa_url
 from knowledge.taxonomy import load_taxonomy
+from replies.buttons import theme_buttons
+from replies.texts import RIGHT_TO_LEFT, catalogue, language_name, text
 
 logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 SOCKET_IO_CLIENT = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
-DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 SHARED_TEXTS = (
     "menu_open", "menu_topics", "menu_city", "menu_language", "menu_person", "menu_restart", "ask_city",
     "listen", "feedback_up", "feedback_down", "feedback_thanks",
@@ -38,11 +37,6 @@ SHARED_TEXTS = (
 ASSET_MAX_AGE = 3600  # seconds; browsers revalidate with the ETag after that
 
 widget = Blueprint("widget", __name__, url_prefix="/widget")
-
-
-def public_rasa_url() -> str:
-    """Rasa's address as the user's browser reaches it (a proxy's address in production)."""
-    return os.environ.get("INCLUBOT_PUBLIC_RASA_URL", DEFAULT_RASA_URL).rstrip("/")
 
 
 def socket_io_client_missing() -> bool:

@@ -5,7 +5,7 @@ from bot import deadlines  # noqa: E402
 
 deadlines.bound_action_calls()  # in the Rasa process, which loads the channels
 
-from bot import fault_reply  # noqa: E402
+from replies import fault_reply  # noqa: E402
 
 # The desks the fault reply names, read now: when the first fault comes, no time is lost.
 fault_reply.warm_up()

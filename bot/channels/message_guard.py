@@ -8,9 +8,10 @@ import re
 import unicodedata
 from typing import Any, Dict, Optional, Tuple
 
-from bot import fault_reply
-from bot.texts import text as bot_text
 from knowledge.taxonomy import load_taxonomy
+from replies import fault_reply
+from replies.language import reply_language
+from replies.texts import text as bot_text
 
 FAULT_LOOKUP_S = 0.5  # the fault reply reads the conversation no longer than this
 MAX_MESSAGE_CHARS = 5000  # longer is a paste, not a question; it is refused politely
@@ -46,15 +47,6 @@ def clean_metadata(metadata: Any) -> Dict[str, str]:
     }
 
 
-def reply_language(metadata: Dict[str, str], conversation_language: Optional[str]) -> str:
-    """The language for a reply made outside the dialogue (errors): the user's choice, the
-    conversation's language, the channel's hint, English."""
-    for candidate in (metadata.get("language"), conversation_language, metadata.get("language_hint")):
-        if candidate in load_taxonomy().languages:
-            return candidate
-    return "en"
-
-
 async def conversation_language(agent: Any, sender_id: str) -> Optional[str]:
     """The language slot of a conversation, read from the tracker store; None if unknown."""
     try:
@@ -73,7 +65,7 @@ def unavailable(language: str, city: Optional[str] = None) -> str:
 
 
 async def unavailable_reply(agent: Any, sender_id: str, metadata: Dict[str, str]) -> str:
-    """The reply when the assistant cannot answer (bot/fault_reply.py): in the
+    """The reply when the assistant cannot answer (replies/fault_reply.py): in the
     conversation's language, with its city's information desk. Reads the conversation once;
     the store may be down."""
     tracker = None

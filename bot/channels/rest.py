@@ -10,7 +10,6 @@ explains an empty or oversized message in the user's language, and tells the use
 assistant is temporarily unavailable (with 112 for emergencies) instead of silence.
 """
 import logging
-import os
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
@@ -19,11 +18,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import conversation_ids
+from bot import conversation_ids, settings
 from bot.channels import message_guard
-from bot.deadlines import within_reply_deadline
 from bot.channels.whole_messages import WholeMessages
+from bot.deadlines import within_reply_deadline
 from knowledge.networks import address_in, parse_networks
+from replies.language import reply_language
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def from_allowed_client(request: Request) -> bool:
     """The REST channel is for local clients (tests, tools, another channel's bridge): by
     default only direct connections from this machine, not relayed by a proxy. Other
     clients: INCLUBOT_REST_CLIENTS, a list of addresses/networks (e.g. 10.0.0.0/8)."""
-    configured = os.environ.get("INCLUBOT_REST_CLIENTS", "").strip()
+    configured = settings.rest_clients()
     if not configured and any(header in request.headers for header in FORWARDING_HEADERS):
         return False
     return address_in(request.ip, parse_networks(configured or LOOPBACK, "INCLUBOT_REST_CLIENTS"))
@@ -83,7 +83,7 @@ class RestInput(RasaRestInput):
             problem_key = message_guard.problem_with(text)
             agent = request.app.ctx.agent
             if problem_key:
-                language = message_guard.reply_language(
+                language = reply_language(
                     metadata, await message_guard.conversation_language(agent, conversation)
                 )
                 return response.json([{"recipient_id": sender, "text": message_guard.explain(problem_key, language)}])

@@ -12,7 +12,7 @@ What it changes in Rasa 3.6's SocketIOInput:
 - a message is acknowledged (socket.io ack) once it has been handled, so the widget knows
   it arrived and can say "not sent" otherwise; the ack carries the conversation's language,
   so the widget follows when the person switched language by writing;
-- a reply with a card (actions/cards.py) goes out as one `bot_uttered` with its text, its
+- a reply with a card (replies/cards.py) goes out as one `bot_uttered` with its text, its
   card and its buttons together, where Rasa would send the text and the card apart.
 """
 import asyncio
@@ -29,6 +29,7 @@ from sanic import Blueprint
 from bot import conversation_ids, handoff_delivery
 from bot.channels import message_guard
 from bot.deadlines import within_reply_deadline
+from replies.language import reply_language
 
 logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -154,7 +155,7 @@ class SocketIOInput(RasaSocketIOInput):
         return getattr(request.app.ctx, "agent", None) if request is not None else None
 
     async def _language(self, sid: str, metadata: Dict[str, str], sender_id: str) -> str:
-        """The language of a reply made here (errors): see message_guard.reply_language."""
+        """The language of a reply made here (errors): replies/language.py."""
         agent = self._agent(sid)
         spoken = await message_guard.conversation_language(agent, sender_id) if agent else None
-        return message_guard.reply_language(metadata, spoken)
+        return reply_language(metadata, spoken)

@@ -24,7 +24,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
@@ -35,21 +34,24 @@ from sanic.request import Request
 from telegram import Update
 from telegram.error import TelegramError
 
-from actions.conversation import known_cities
-from actions.rendering import city_buttons, theme_buttons
 from bot import conversation_ids, handoff_delivery
 from bot.channels import message_guard
-from bot.deadlines import within_reply_deadline
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
 from bot.channels.telegram_feedback import VOTE_PREFIX, count_vote, read_vote
 from bot.channels.telegram_menu import CHANNEL_PAYLOADS, menu_buttons, register_commands
-from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
 from bot.channels.telegram_output import CallbackPayloads, TelegramOutput, inline_keyboard, split_text, telegram_chat_id
-from bot.channels.whole_messages import WholeMessages
 from bot.channels.telegram_redelivery import RecentUpdates
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramSettings
-from bot.texts import text
+from bot.channels.telegram_voice import SPEAK_PREFIX, VoiceChats, send_voice
+from bot.channels.whole_messages import WholeMessages
+from bot.deadlines import within_reply_deadline
+from bot.settings import redis_url
 from knowledge.taxonomy import load_taxonomy
+from replies.buttons import theme_buttons
+from replies.cities import ask_city
+from replies.handoff import DONE, payload as handoff_payload
+from replies.language import reply_language
+from replies.texts import text
 
 logger = logging.getLogger(__name__)
 if logger.level == logging.NOTSET:
@@ -63,7 +65,7 @@ MEDIA_FIELDS = (
 )
 COMMAND_INTENTS = {
     "help": "/help", "language": "/choose_language",
-    "human": "/ask_human", "done": '/deny{"handoff": "done"}',  # talking to a person (actions/handoff.py)
+    "human": "/ask_human", "done": handoff_payload(DONE),  # talking to a person (actions/handoff.py)
 }
 
 
@@ -211,7 +213,7 @@ class TelegramInput(InputChannel):
         self.retry = RetryPolicy()
         self.quick_retry = RetryPolicy(attempts=3, max_wait=5.0)  # button answers expire fast
         self.recent = RecentUpdates(
-            bot_id=(settings.token or "").split(":", 1)[0], redis_url=os.environ.get("INCLUBOT_REDIS_URL"),
+            bot_id=(settings.token or "").split(":", 1)[0], redis_url=redis_url(),
         )
         self.queues = ChatQueues()
         self.background: Set[asyncio.Task] = set()
@@ -368,8 +370,7 @@ class TelegramInput(InputChannel):
             return
         elif command == "city":
             language = await self.language(agent, chat, hint)
-            prompt = f"{text('ask_city', language)} {text('city_options', language, cities=known_cities())}"
-            await self.output.send_text_with_buttons(chat, prompt, city_buttons())
+            await self.output.send_text_with_buttons(chat, *ask_city(language))
             return
         elif command == "menu":
             language = await self.language(agent, chat, hint)
@@ -459,16 +460,12 @@ class TelegramInput(InputChannel):
     async def language(agent, chat: str, hint: Optional[str]) -> str:
         """The conversation's language, else Telegram's hint, else English."""
         metadata = {"language_hint": hint} if hint else {}
-        return message_guard.reply_language(metadata, await message_guard.conversation_language(agent, conversation_ids.telegram(chat)))
+        return reply_language(metadata, await message_guard.conversation_language(agent, conversation_ids.telegram(chat)))
 
     async def last_category(self, agent, chat: str) -> Optional[str]:
         tracker = await self.tracker(agent, chat)
-        categories = load_taxonomy().categories
-        for event in reversed(list(tracker.events) if tracker is not None else []):
-            intent = getattr(event, "intent_name", None)
-            if intent in categories:
-                return intent
-        return None
+        events = tracker.events if tracker is not None else []
+        return load_taxonomy().last_asked(getattr(event, "intent_name", None) for event in events)
 
     @staticmethod
     async def tracker(agent, chat: str):

@@ -1,4 +1,4 @@
-"""An answer card (actions/cards.py) as a Telegram message: HTML with the name in bold,
+"""An answer card (replies/cards.py) as a Telegram message: HTML with the name in bold,
 numbers written out (Telegram makes them tappable), and link buttons for website and map.
 
 Every text from the knowledge base is escaped: HTML parse mode must never let an entry's

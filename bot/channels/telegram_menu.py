@@ -7,8 +7,8 @@ from typing import Dict, List
 from telegram import Bot, BotCommand
 
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy
-from bot.texts import text
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import text
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Plain texts are sent without a parse mode: Telegram shows them exactly as written, so `<`,
 `&`, `_` and `*` from the knowledge base need no escaping and can never break a message.
-An answer card (actions/cards.py) is sent in HTML parse mode, every text in it escaped
+An answer card (replies/cards.py) is sent in HTML parse mode, every text in it escaped
 (bot/channels/telegram_cards.py); one too long for a message goes as its plain text.
 """
 import hashlib

@@ -12,7 +12,6 @@ the Rasa server is down or restarting, updates wait at Telegram, none is lost.
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 import warnings
@@ -26,6 +25,7 @@ from telegram.warnings import PTBUserWarning
 from bot.channels.telegram_delivery import DeliveryFailed, RetryPolicy, retry_after
 from bot.channels.telegram_settings import ALLOWED_UPDATES, SECRET_HEADER, TelegramConfigError, TelegramSettings
 from bot.servers import BIN, Server
+from bot.settings import local_rasa_url
 
 logger = logging.getLogger("inclubot.telegram_polling")
 LONG_POLL_SECONDS = 25
@@ -128,7 +128,7 @@ def poller_server(rasa_url: str, log_path: Path = None) -> Server:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.channels.telegram_polling", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_rasa = f"http://127.0.0.1:{os.environ.get('INCLUBOT_RASA_PORT', '5005')}"
+    default_rasa = local_rasa_url()
     parser.add_argument("--rasa-url", default=default_rasa, help=f"the Rasa server (default {default_rasa})")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

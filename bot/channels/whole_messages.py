@@ -1,7 +1,7 @@
 """A collector of the bot's messages that keeps a text and its card together.
 
 Rasa's CollectingOutputChannel stores a message's text and its custom payload as two
-messages; an answer card (actions/cards.py) belongs with its text, so a message with a
+messages; an answer card (replies/cards.py) belongs with its text, so a message with a
 custom payload is kept whole. Every other message is collected as Rasa does.
 """
 from typing import Any, Dict

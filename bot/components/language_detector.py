@@ -16,11 +16,12 @@ from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import language_id, texts, transliteration
+from bot import language_id, transliteration
 from bot.danger_model import SAFETY_DATA_DIR, safety_files
 from bot.language_id import LANGUAGES, LanguageIdentifier, NgramModel, romanized_class
 from bot.transliteration import romanized_forms
 from knowledge.taxonomy import load_taxonomy
+from replies import texts
 
 LANGUAGE_KEY = "language"
 MODEL_FILE = "ngram_model.json"

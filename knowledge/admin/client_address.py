@@ -8,14 +8,15 @@ trusted proxy.
 """
 from flask import request
 
-from knowledge.networks import Networks, address_in, networks_from_environment
+from bot import settings
+from knowledge.networks import Networks, address_in, parse_networks
 
 MAX_LENGTH = 64  # what a proxy forwards is kept, never more than this
 
 
 def trusted_proxies() -> Networks:
     """Read at start (a wrong value stops the web app with a message) and per request."""
-    return networks_from_environment("INCLUBOT_TRUSTED_PROXIES")
+    return parse_networks(settings.trusted_proxies(), "INCLUBOT_TRUSTED_PROXIES")
 
 
 def client_address() -> str:

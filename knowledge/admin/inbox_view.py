@@ -13,7 +13,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 
 from bot.handoff_request import request_delivery
-from bot.texts import language_name
 from knowledge import tickets
 from knowledge.admin.access import StaffOnly
 from knowledge.admin.database import db_session
@@ -22,6 +21,7 @@ from knowledge.admin.permissions import cities_of
 from knowledge.canned_replies import canned_replies
 from knowledge.models import AuditLog
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import language_name
 
 AGES = {"": None, "2": 2, "7": 7, "30": 30}  # "older than N days"
 

@@ -4,7 +4,7 @@ so the compiled ones are never older than the text).
 
 The language is the account's choice (My account), else the browser's Accept-Language,
 else English. Dates are written the way that language writes them; times in the city's
-time zone. Category names come from the bot's own catalogue (bot/locales/), so staff and
+time zone. Category names come from the bot's own catalogue (replies/locales/), so staff and
 users read the same words.
 """
 from datetime import date, datetime, timezone
@@ -17,7 +17,7 @@ from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import Babel, get_locale
 
-from bot.texts import catalogue, language_name
+from replies.texts import catalogue, language_name
 
 ADMIN_LANGUAGES = ("en", "fr", "nl", "it", "es", "el", "lv")
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")

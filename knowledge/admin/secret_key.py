@@ -5,10 +5,10 @@ readable by its owner only, not in version control), so that sessions survive re
 """
 from pathlib import Path
 
+from bot.settings import VAR_DIR
 from knowledge import private_files
-from knowledge.db import PROJECT_ROOT
 
-DEFAULT_KEY_FILE = PROJECT_ROOT / "var" / "secret_key"
+DEFAULT_KEY_FILE = VAR_DIR / "secret_key"
 
 
 def load_secret_key(key_file: Path = DEFAULT_KEY_FILE) -> str:

@@ -5,13 +5,13 @@ INCLUBOT_ADMIN_SESSION_HOURS in any case (default 10), and when the account's se
 generation moves on: at log-out (every session of the account, so a copied cookie is
 worthless), a password change, deactivation (knowledge/staff.py end_sessions).
 """
-import os
 import time
 from datetime import timedelta
 from typing import Optional
 
 from flask import Flask, g, session
 
+from bot import settings
 from knowledge.admin.database import db_session
 from knowledge.models import StaffUser
 from knowledge.staff import end_sessions
@@ -19,21 +19,12 @@ from knowledge.staff import end_sessions
 SESSION_KEY = "staff"
 
 
-def idle_seconds() -> float:
-    return float(os.environ.get("INCLUBOT_ADMIN_IDLE_MINUTES", "30")) * 60
-
-
-def max_seconds() -> float:
-    return float(os.environ.get("INCLUBOT_ADMIN_SESSION_HOURS", "10")) * 3600
-
-
 def configure(app: Flask) -> None:
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # Behind HTTPS (production) set INCLUBOT_SECURE_COOKIES=1; local http needs it off.
-        SESSION_COOKIE_SECURE=os.environ.get("INCLUBOT_SECURE_COOKIES") == "1",
-        PERMANENT_SESSION_LIFETIME=timedelta(seconds=idle_seconds()),
+        SESSION_COOKIE_SECURE=settings.secure_cookies(),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.admin_idle_seconds()),
     )
 
 
@@ -67,7 +58,7 @@ def _staff_of_session() -> Optional[StaffUser]:
     if not isinstance(state, dict):
         return None
     now = time.time()
-    if now - state.get("seen", 0) > idle_seconds() or now - state.get("since", 0) > max_seconds():
+    if now - state.get("seen", 0) > settings.admin_idle_seconds() or now - state.get("since", 0) > settings.admin_session_seconds():
         session.clear()
         return None
     user = db_session().get(StaffUser, state.get("id"))

@@ -17,16 +17,16 @@ from flask import Response, abort, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext
 
+from bot.settings import VAR_DIR
 from knowledge import private_files
 from knowledge.admin.access import StaffOnly
 from knowledge.admin.database import db_session
 from knowledge.admin.permissions import cities_of, may_edit_city
-from knowledge.db import PROJECT_ROOT
 from knowledge.document import KbDocumentError
 from knowledge.taxonomy import load_taxonomy
 from knowledge.transfer import EXPORT_TYPES, export_file, import_all_or_nothing, import_file, read_document
 
-UPLOAD_DIR = PROJECT_ROOT / "var" / "admin-uploads"
+UPLOAD_DIR = VAR_DIR / "admin-uploads"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # about 8,000 entries in 12 languages as CSV
 UPLOAD_URL = "/admin/transfer/preview"
 SUFFIXES = (".csv", ".xlsx", ".json", ".yaml", ".yml")

@@ -13,7 +13,7 @@
  * Every text that can come from the knowledge base is put on the page as text
  * (textContent, createTextNode), never as HTML.
  *
- * An answer comes as a card (the `custom.card` of a reply, actions/cards.py): the name in
+ * An answer comes as a card (the `custom.card` of a reply, replies/cards.py): the name in
  * bold, a line or two, then call (tel:), map, website and "more". On a phone the widget
  * fills the screen below its place on the page, so the input is visible without scrolling;
  * with data-mode="launcher" it is a round button that opens the chat full-screen.

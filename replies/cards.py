@@ -2,7 +2,7 @@
 line or two of what it offers, call / map / website buttons, "more" for the rest).
 
 A card travels in the message's custom payload, `{"card": {...}}`, beside the plain text
-that every other channel shows (actions/rendering.py's render_entry). Everything here is
+that every other channel shows (replies/rendering.py's render_entry). Everything here is
 data from the knowledge base, never markup: each channel escapes it its own way.
 """
 import re
@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 from typing import Dict, List, Optional
 from urllib.parse import quote
 
-from bot.texts import language_name, text
 from knowledge import opening_hours
 from knowledge.models import City, Entry
+from replies.texts import language_name, text
 
 SUMMARY_CHARS = 160  # about two lines on a phone
 PHONE_SEPARATORS = re.compile(r"\s*(?:/|,|;|\bor\b|\bou\b|\bof\b)\s*")
@@ -65,7 +65,7 @@ def summary(description: str) -> str:
 
 def entry_card(entry: Entry, language: str, city: Optional[City], now: datetime = None, distance_m: float = None) -> Dict:
     """The card of one entry: name, summary, open now, actions; `details` for "more"."""
-    from actions.rendering import format_distance, format_hours  # one copy of each format
+    from replies.rendering import format_distance, format_hours  # one copy of each format
 
     now = now or datetime.now(timezone.utc)
     entry_text, _ = entry.text_for_reader(language)

@@ -1,12 +1,10 @@
-"""How a knowledge-base entry reads in the user's language, and the bot's buttons."""
-import json
+"""How a knowledge-base entry reads in the user's language, as plain text (any channel)."""
 from datetime import datetime, timezone
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, List, Optional
 
-from bot.texts import language_name, text
 from knowledge import opening_hours
 from knowledge.models import City, Entry
-from knowledge.taxonomy import load_taxonomy
+from replies.texts import language_name, text
 
 DECIMAL_COMMA = frozenset({"fr", "nl", "uk", "ru", "es", "it", "el", "lv", "tr"})
 DAY_KEYS = {day: f"day_{day}" for day in opening_hours.DAYS}
@@ -75,44 +73,3 @@ def format_hours(hours: Dict[str, List[str]], language: str) -> str:
         if spans:
             parts.append(f"{text(DAY_KEYS[day], language)} {', '.join(spans)}")
     return "; ".join(parts) or text("closed_today", language)
-
-
-def city_name(city_id: str) -> str:
-    city = load_taxonomy().cities.get(city_id)
-    return city.name if city else city_id
-
-
-def category_buttons(categories: List[str], language: str) -> List[Dict[str, str]]:
-    return [{"title": text(f"category_{c}", language), "payload": f"/{c}"} for c in categories]
-
-
-def topic_buttons(intents: List[str], language: str) -> List[Dict[str, str]]:
-    """Buttons for service categories, "talk to a person" for ask_human."""
-    return [
-        {"title": text("button_person", language), "payload": "/ask_human"} if intent == "ask_human"
-        else category_buttons([intent], language)[0]
-        for intent in intents
-    ]
-
-
-def theme_buttons(language: str) -> List[Dict[str, str]]:
-    return [
-        {"title": text(f"theme_{theme}", language), "payload": "/help" + json.dumps({"theme": theme})}
-        for theme in load_taxonomy().themes
-    ]
-
-
-def language_buttons() -> List[Dict[str, str]]:
-    return [
-        {"title": language_name(code), "payload": "/choose_language" + json.dumps({"language_choice": code})}
-        for code in load_taxonomy().languages
-    ]
-
-
-def city_buttons(city_ids: Optional[Iterable[str]] = None) -> List[Dict[str, str]]:
-    """A button per city: the given ones, or all the cities we know."""
-    cities = load_taxonomy().cities
-    return [
-        {"title": cities[city_id].name, "payload": "/inform_city" + json.dumps({"city": city_id})}
-        for city_id in (cities if city_ids is None else city_ids)
-    ]

@@ -1,4 +1,4 @@
-"""The bot's own words in every supported language (one catalogue: bot/locales/<code>.yml)."""
+"""The bot's own words in every supported language (one catalogue: replies/locales/<code>.yml)."""
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict

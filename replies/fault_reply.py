@@ -14,9 +14,9 @@ from typing import Dict, Optional
 
 from sqlalchemy.engine import make_url
 
-from bot.texts import text
 from knowledge.models import language_to_show
 from knowledge.taxonomy import load_taxonomy
+from replies.texts import text
 
 logger = logging.getLogger(__name__)
 REFRESH_EVERY_S = 300
