@@ -12,7 +12,6 @@ hung dependency fails cleanly and Rasa goes on with the turn:
   sent after the turn, outside the deadline.
 """
 import asyncio
-import inspect
 import logging
 from typing import Awaitable, TypeVar
 
@@ -21,7 +20,6 @@ logger = logging.getLogger(__name__)
 REPLY_S = 3.5  # then the fault reply is made and sent: within 5 s in all
 ACTION_CALL_S = 3.0
 REDIS_S = 1.0
-RASA_VERSION = "3.6.21"  # the Rasa whose remote action call this module bounds
 
 Result = TypeVar("Result")
 
@@ -39,21 +37,15 @@ async def within_reply_deadline(turn: Awaitable[Result]) -> Result:
 def action_call_is_bounded_by_constant() -> bool:
     """True when Rasa's remote action call reads its timeout from the module constant this
     module changes (the code it was written against)."""
-    import rasa
-    from rasa.core.actions import action
+    from bot import rasa_internals
 
-    source = inspect.getsource(action.RemoteAction.run)
-    return rasa.__version__ == RASA_VERSION and "timeout=DEFAULT_REQUEST_TIMEOUT" in source
+    return rasa_internals.unchanged("rasa.core.actions.action:RemoteAction.run", purpose="the action server's deadline")
 
 
 def bound_action_calls() -> None:
     """Make Rasa give up on the action server after ACTION_CALL_S instead of 5 minutes."""
     from rasa.core.actions import action
 
-    if not action_call_is_bounded_by_constant():
-        logger.error(
-            "Rasa's action call is not the one of Rasa %s: its deadline was not set; "
-            "a hung action server may leave a person without an answer", RASA_VERSION,
-        )
+    if not action_call_is_bounded_by_constant():  # logged: a hung action server may leave a person without an answer
         return
     action.DEFAULT_REQUEST_TIMEOUT = ACTION_CALL_S

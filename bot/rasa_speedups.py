@@ -20,6 +20,8 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
+from bot import rasa_internals
+
 
 @lru_cache(maxsize=1)
 def _response_validator():
@@ -55,5 +57,10 @@ def _resolve_event_by_type(type_name: Text, default: Optional[Type[Event]] = Non
     return _resolve_event_by_walking(type_name, default)
 
 
-RemoteAction._validate_action_result = _validate_action_result
-Event.resolve_by_type = staticmethod(_resolve_event_by_type)
+if rasa_internals.unchanged(
+    "rasa.core.actions.action:RemoteAction._validate_action_result",
+    "rasa.shared.core.events:Event.resolve_by_type",
+    purpose="the speed-ups of bot/rasa_speedups.py",
+):
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_resolve_event_by_type)

@@ -26,6 +26,7 @@ from rasa.shared.core.constants import SESSION_START_METADATA_SLOT
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_internals
 from bot.conversation_db import conversation_key, prepared_url, pseudonym, tracker_store_url
 from bot.distances import without_distances
 from bot.scrubbing import scrub
@@ -134,6 +135,13 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         except (AttributeError, ImportError) as error:
             # Rasa would silently fall back to keeping conversations in one process's memory.
             raise RuntimeError(f"the tracker store could not be set up: {error}") from error
+        # Scrubbed saving stays whatever Rasa's code is (it must); retrieval falls back to Rasa's.
+        rasa_internals.unchanged("rasa.core.tracker_store:SQLTrackerStore.__init__",
+                                 "rasa.core.tracker_store:SQLTrackerStore.save", purpose="the tracker store's engine and saving")
+        self._own_retrieval = rasa_internals.unchanged(
+            "rasa.core.tracker_store:SQLTrackerStore._event_query", "rasa.core.tracker_store:SQLTrackerStore._retrieve",
+            purpose="the tracker store's faster retrieval",
+        )
         logger.info("tracker store: %s (events are scrubbed before they are stored)", self.engine.url.get_backend_name())
 
     def _event_query(self, session, sender_id: Text, fetch_events_from_all_sessions: bool):
@@ -142,6 +150,8 @@ class ScrubbingTrackerStore(SQLTrackerStore):
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         """Rasa's retrieval, reading only the events' data (not whole ORM rows), and noting on
         the tracker how many of its events are stored, so that `save` need not count them."""
+        if not self._own_retrieval:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
         with self.session_scope() as session:
             if fetch_events_from_all_sessions:
                 query = self._event_query(session, sender_id, fetch_events_from_all_sessions)

@@ -10,7 +10,6 @@ import sys
 from typing import Optional
 
 PREFIX = "PROGRESS "
-RASA_VERSION = "3.6.21"  # the Rasa whose training hook this module extends
 
 
 def parse(line: str) -> Optional[str]:
@@ -47,10 +46,11 @@ def _counting_hook():
 def install() -> bool:
     """Put the counting hook where Rasa's trainer takes its logging hook from; False (and
     plain Rasa training, without a count) when Rasa is not the version it was written for."""
-    import rasa
     from rasa.engine.training import graph_trainer
 
-    if rasa.__version__ != RASA_VERSION or not hasattr(graph_trainer, "LoggingHook"):
+    from bot import rasa_internals
+
+    if not rasa_internals.unchanged("rasa.engine.training.hooks:LoggingHook", purpose="the training's step count"):
         return False
     graph_trainer.LoggingHook = _counting_hook()
     return True
@@ -61,7 +61,7 @@ def main() -> None:
 
     import_skops_first()
     if not install():
-        print(f"{PREFIX}training the model (this Rasa is not {RASA_VERSION}: no step count) …", flush=True)
+        print(f"{PREFIX}training the model (no step count with this Rasa) …", flush=True)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", "train", *sys.argv[1:]]

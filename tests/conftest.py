@@ -1,10 +1,14 @@
 """Shared fixtures: a real database, a trained model, and the servers started as a user does.
 
-Databases: SQLite always; PostgreSQL too when INCLUBOT_TEST_POSTGRES_URL is set (.ci/run
-sets it to the machine's server). Each test session gets its own fresh PostgreSQL database.
+Databases: SQLite always; PostgreSQL too, at INCLUBOT_TEST_POSTGRES_URL, and Redis at
+INCLUBOT_TEST_REDIS_URL (.ci/run starts both and sets them). A test that needs one of them
+is skipped with the reason when it is not configured or does not answer, except in CI
+(CI=true), where that is a failure: nothing is skipped there. Each test gets its own fresh
+PostgreSQL database.
 """
 import json
 import os
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -23,6 +27,8 @@ from knowledge.transfer import load_demo
 PROJECT_ROOT = servers.PROJECT_ROOT
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 POSTGRES_URL = os.environ.get("INCLUBOT_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("INCLUBOT_TEST_REDIS_URL")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
@@ -31,12 +37,48 @@ def fresh_sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / f'kb-{uuid.uuid4().hex[:8]}.db'}"
 
 
-def fresh_postgres_url() -> str:
-    """A new empty database on the PostgreSQL server of INCLUBOT_TEST_POSTGRES_URL."""
+def _unavailable(service: str, variable: str, problem: str) -> None:
+    reason = f"{service} {problem}: set {variable} to a running server (.ci/run does)"
+    if IN_CI:
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_server() -> str:
+    """INCLUBOT_TEST_POSTGRES_URL, answering; or the test is skipped with the reason."""
+    if not POSTGRES_URL:
+        _unavailable("PostgreSQL", "INCLUBOT_TEST_POSTGRES_URL", "is not configured")
+    try:
+        engine = create_engine(POSTGRES_URL, future=True, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as error:  # psycopg2.OperationalError, wrapped by SQLAlchemy
+        _unavailable("PostgreSQL", "INCLUBOT_TEST_POSTGRES_URL", f"does not answer ({type(error).__name__})")
+    return POSTGRES_URL
+
+
+def redis_server() -> str:
+    """INCLUBOT_TEST_REDIS_URL, answering; or the test is skipped with the reason."""
+    import redis
+
+    if not REDIS_URL:
+        _unavailable("Redis", "INCLUBOT_TEST_REDIS_URL", "is not configured")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        _unavailable("Redis", "INCLUBOT_TEST_REDIS_URL", f"does not answer ({type(error).__name__})")
+    return REDIS_URL
+
+
+def fresh_postgres_url(template: str = None) -> str:
+    """A new database on the PostgreSQL server of INCLUBOT_TEST_POSTGRES_URL: empty, or a
+    copy of the database named `template`."""
+    postgres_server()
     name = f"inclubot_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", future=True)
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     admin.dispose()
     return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
 
@@ -49,27 +91,93 @@ def drop_postgres(url: str) -> None:
     admin.dispose()
 
 
-DATABASE_KINDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+# A test that needs one of these (a trained model, a server process, a browser) is marked
+# `slow`: `pytest -m "not slow"` is the fast layer, everything else in seconds.
+PROCESS_FIXTURES = frozenset({
+    "trained_model", "action_server", "rasa_server", "handoff_actions", "telegram_actions",
+    "web_app", "cluster", "run", "proxy", "redis_proxy", "chromium", "browser",
+})
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+DATABASE_KINDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=DATABASE_KINDS)
-def empty_db(request, tmp_path) -> str:
-    """The URL of a migrated, empty knowledge base (SQLite, and PostgreSQL when configured)."""
-    url = fresh_sqlite_url(tmp_path) if request.param == "sqlite" else fresh_postgres_url()
+def database_kind(request) -> str:
+    """The kind of database a test's knowledge bases are on: every test runs on each."""
+    return request.param
+
+
+def _new_empty_db(kind: str, directory: Path) -> str:
+    url = fresh_sqlite_url(directory) if kind == "sqlite" else fresh_postgres_url()
     upgrade(url)
-    yield url
-    if request.param == "postgresql":
+    return url
+
+
+def _drop(url: str) -> None:
+    if url.startswith("postgresql"):
         drop_postgres(url)
     else:
         get_engine(url).dispose()
 
 
 @pytest.fixture
-def demo_db(empty_db) -> str:
-    """A knowledge base loaded with the demo entries of the eight cities."""
-    with session_scope(empty_db) as session:
-        load_demo(session)
-    return empty_db
+def empty_db(database_kind, tmp_path) -> str:
+    """The URL of a migrated, empty knowledge base (SQLite, and PostgreSQL)."""
+    url = _new_empty_db(database_kind, tmp_path)
+    yield url
+    _drop(url)
+
+
+@pytest.fixture
+def second_db(database_kind, tmp_path) -> str:
+    """Another empty knowledge base on the same kind of database (an import's destination)."""
+    url = _new_empty_db(database_kind, tmp_path / "second")
+    yield url
+    _drop(url)
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory):
+    """One knowledge base per database kind loaded with the demo, once: each test's demo_db
+    is a copy (loading the demo takes seconds; a copy, milliseconds)."""
+    templates = {}
+
+    def template(kind: str) -> str:
+        if kind not in templates:
+            url = fresh_sqlite_url(tmp_path_factory.mktemp("demo")) if kind == "sqlite" else fresh_postgres_url()
+            upgrade(url)
+            with session_scope(url) as session:
+                load_demo(session)
+            get_engine(url).dispose()  # no connection left: a PostgreSQL template must have none
+            templates[kind] = url
+        return templates[kind]
+
+    yield template
+    for kind, url in templates.items():
+        if kind == "postgresql":
+            drop_postgres(url)
+
+
+@pytest.fixture
+def demo_db(database_kind, tmp_path, demo_templates) -> str:
+    """A knowledge base of its own loaded with the demo entries of the eight cities."""
+    template = demo_templates(database_kind)
+    if database_kind == "sqlite":
+        url = fresh_sqlite_url(tmp_path)
+        for suffix in ("", "-wal"):  # the write-ahead log, if SQLite left one
+            if Path(template[len("sqlite:///"):] + suffix).exists():
+                shutil.copyfile(template[len("sqlite:///"):] + suffix, url[len("sqlite:///"):] + suffix)
+    else:
+        url = fresh_postgres_url(template=template.rsplit("/", 1)[1])
+    yield url
+    _drop(url)
 
 
 @pytest.fixture(scope="session")

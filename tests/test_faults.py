@@ -3,7 +3,6 @@ PostgreSQL as in production) unreachable, the lock store (Redis) unreachable. Th
 a short reply in their language — temporarily unavailable, 112 in an emergency, the city's
 information desk — never silence, and the service recovers by itself when the dependency
 is back."""
-import os
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,18 +14,18 @@ from replies.texts import text
 from conftest import Chat
 from knowledge import queries
 from knowledge.db import session_scope
+from conftest import postgres_server, redis_server
 from tcp_proxy import TcpProxy
 
-POSTGRES_SERVER = os.environ.get("INCLUBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("INCLUBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 MARKER = "Quokkaflump"  # a made-up word: if a log holds it, message text was logged
 
 
 @pytest.fixture(scope="module")
 def database():
-    url = create_database(POSTGRES_SERVER, prefix="inclubot_test_faults")
+    server = postgres_server()
+    url = create_database(server, prefix="inclubot_test_faults")
     yield url
-    drop_database(POSTGRES_SERVER, url)
+    drop_database(server, url)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +40,7 @@ def proxy(database):
 @pytest.fixture(scope="module")
 def redis_proxy():
     """Redis (the lock store) as the Rasa server reaches it, through a cable too."""
-    real = urlsplit(REDIS_URL)
+    real = urlsplit(redis_server())
     cable = TcpProxy(servers.free_port(), (real.hostname or "127.0.0.1", real.port or 6379)).start()
     yield cable
     cable.cut()
@@ -52,7 +51,7 @@ def deployment(trained_model, database, proxy, redis_proxy, tmp_path_factory):
     """As in production: PostgreSQL for conversations and knowledge base, Redis lock store."""
     logs = tmp_path_factory.mktemp("fault-logs")
     through_proxy = make_url(database).set(host="127.0.0.1", port=proxy.listen_port).render_as_string(hide_password=False)
-    redis_database = urlsplit(REDIS_URL).path.lstrip("/") or "0"
+    redis_database = urlsplit(redis_server()).path.lstrip("/") or "0"
     env = {
         "INCLUBOT_DATABASE_URL": through_proxy, "INCLUBOT_TRACKER_STORE_URL": through_proxy,
         "INCLUBOT_REDIS_URL": f"redis://127.0.0.1:{redis_proxy.listen_port}/{redis_database}",

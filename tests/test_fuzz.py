@@ -391,6 +391,7 @@ def csv_documents() -> st.SearchStrategy:
     )
 
 
+@pytest.mark.slow  # hundreds of generated files, each imported into a database
 def test_knowledge_base_import(fuzz_db):
     """Any file: imported whole, or refused with the clear error the CLI and the admin show
     (KbDocumentError, a ValueError) and nothing written."""

@@ -76,18 +76,6 @@ def audit_count(database_url: str) -> int:
         return session.execute(select(func.count()).select_from(AuditLog)).scalar_one()
 
 
-@pytest.fixture
-def second_db(empty_db, tmp_path):
-    """Another empty knowledge base on the same kind of database as empty_db."""
-    url = fresh_postgres_url() if empty_db.startswith("postgresql") else fresh_sqlite_url(tmp_path)
-    upgrade(url)
-    yield url
-    if url.startswith("postgresql"):
-        drop_postgres(url)
-    else:
-        get_engine(url).dispose()
-
-
 # --- a file with errors changes nothing and says where every error is --------------------
 
 BAD_FILES = {

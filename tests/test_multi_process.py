@@ -3,7 +3,6 @@ base) and one Redis (lock store), on loopback: the messages of a conversation ma
 either process, and when one process is killed the other serves every conversation with
 its history."""
 import asyncio
-import os
 import threading
 import time
 import uuid
@@ -15,22 +14,21 @@ from sqlalchemy import create_engine, text as sql
 from bench.cluster import create_database, drop_database, start_cluster
 from bench.load_test import run_load
 from bot import servers
+from conftest import postgres_server, redis_server
 from replies.texts import text
-
-POSTGRES_SERVER = os.environ.get("INCLUBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("INCLUBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="module")
 def cluster(trained_model, tmp_path_factory):
-    database = create_database(POSTGRES_SERVER, prefix="inclubot_test_cluster")
-    running = start_cluster(2, database, REDIS_URL, tmp_path_factory.mktemp("cluster-logs"), model=trained_model)
+    server = postgres_server()
+    database = create_database(server, prefix="inclubot_test_cluster")
+    running = start_cluster(2, database, redis_server(), tmp_path_factory.mktemp("cluster-logs"), model=trained_model)
     running.database = database
     try:
         yield running
     finally:
         running.stop()
-        drop_database(POSTGRES_SERVER, database)
+        drop_database(server, database)
 
 
 def say(url: str, sender: str, message: str, **metadata) -> str:
@@ -136,7 +134,7 @@ def redis_lock_store(**settings):
     from bot.endpoints import redis_lock_store as settings_from_url
     from bot.lock_store import RedisTicketLockStore
 
-    config = {**settings_from_url(REDIS_URL), "key_prefix": f"test{uuid.uuid4().hex[:8]}", **settings}
+    config = {**settings_from_url(redis_server()), "key_prefix": f"test{uuid.uuid4().hex[:8]}", **settings}
     return RedisTicketLockStore(EndpointConfig.from_dict(config))
 
 

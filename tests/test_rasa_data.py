@@ -2,12 +2,15 @@
 import os
 import subprocess
 
+import pytest
+
 from bot import servers
 
 RASA = str(servers.BIN / "rasa")
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook"}
 
 
+@pytest.mark.slow  # runs Rasa's own validator as a process
 def test_rasa_data_validate_is_clean():
     result = subprocess.run(
         [RASA, "data", "validate", "--fail-on-warnings"], cwd=servers.PROJECT_ROOT,

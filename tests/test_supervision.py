@@ -189,22 +189,6 @@ def test_the_terminal_shows_the_steps_the_addresses_and_where_the_logs_are(run):
     assert "Warning" not in terminal and "Traceback" not in terminal, terminal
 
 
-def test_the_rasa_code_the_deadlines_and_the_training_progress_rely_on_is_still_there():
-    """Both change one name in a Rasa module; if Rasa's code under them changes, they would
-    silently do nothing (a 5-minute wait, or no count): this fails first."""
-    from rasa.engine.training import graph_trainer
-
-    from bot import deadlines, training_progress
-
-    assert deadlines.action_call_is_bounded_by_constant()
-    original = graph_trainer.LoggingHook
-    try:
-        assert training_progress.install()
-        assert issubclass(graph_trainer.LoggingHook, original)
-    finally:
-        graph_trainer.LoggingHook = original
-
-
 def test_a_database_that_never_answers_is_given_up_on_with_a_clear_message():
     """A PostgreSQL server that accepts connections and then hangs (frozen, overloaded):
     without a connect timeout the command below, like a person's message, waits forever."""

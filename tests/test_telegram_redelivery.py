@@ -2,13 +2,11 @@
 the update ids are shared through Redis (the machine's, as in production)."""
 import asyncio
 import logging
-import os
 import uuid
 
 from bot import servers
 from bot.channels.telegram_redelivery import RecentUpdates
-
-REDIS_URL = os.environ.get("INCLUBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from conftest import redis_server
 
 
 async def first_times(processes, update_ids):
@@ -20,14 +18,15 @@ async def first_times(processes, update_ids):
 
 
 def test_an_update_redelivered_to_another_process_is_handled_once():
-    bot = f"test-{uuid.uuid4().hex[:8]}"
-    one, two = RecentUpdates(bot, REDIS_URL), RecentUpdates(bot, REDIS_URL)  # two Rasa processes
+    bot, redis_url = f"test-{uuid.uuid4().hex[:8]}", redis_server()
+    one, two = RecentUpdates(bot, redis_url), RecentUpdates(bot, redis_url)  # two Rasa processes
     answers = asyncio.run(first_times([one, two, two, one, one], [7, 7, 8, 8, 9]))
     assert answers == [True, False, True, False, True]
 
 
 def test_another_bot_with_the_same_update_id_is_not_confused():
-    one, other = RecentUpdates(f"test-{uuid.uuid4().hex[:8]}", REDIS_URL), RecentUpdates(f"test-{uuid.uuid4().hex[:8]}", REDIS_URL)
+    redis_url = redis_server()
+    one, other = RecentUpdates(f"test-{uuid.uuid4().hex[:8]}", redis_url), RecentUpdates(f"test-{uuid.uuid4().hex[:8]}", redis_url)
     assert asyncio.run(first_times([one, other], [5, 5])) == [True, True]
 
 

@@ -26,7 +26,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
-from bot import conversation_ids, handoff_delivery
+from bot import conversation_ids, handoff_delivery, rasa_internals
 from bot.channels import message_guard
 from bot.deadlines import within_reply_deadline
 from replies.language import reply_language
@@ -73,6 +73,9 @@ class SocketIOInput(RasaSocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # No way back to Rasa's handlers (their session persistence is broken): logged only.
+        rasa_internals.unchanged("rasa.core.channels.socketio:SocketIOInput.blueprint",
+                                 "rasa.core.channels.socketio:SocketIOOutput._send_message", purpose="the widget's channel")
         webhook = super().blueprint(on_new_message)
         sio = self.sio
         handoff_delivery.register(conversation_ids.WIDGET, self.deliver_staff_reply)

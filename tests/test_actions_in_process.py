@@ -1,0 +1,102 @@
+"""The fast layer: the bot's actions run in this process, on a tracker as Rasa sends it
+(rasa_sdk's Tracker.from_dict) and a CollectingDispatcher, against a real demo knowledge base
+(SQLite, and PostgreSQL when configured). No model and no server: what a person would read,
+in seconds. The end-to-end tests (test_understanding.py, test_conversations.py …) check the
+same through the REST channel."""
+from typing import Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import ActionAnswer, ActionEmergency
+from knowledge.db import get_engine
+from replies.texts import text
+
+
+def parse(intent: str, confidence: float = 0.95, ranking: Optional[List] = None, language: str = "en",
+          message: str = "", metadata: Optional[Dict] = None) -> Dict:
+    ranking = ranking or [(intent, confidence)]
+    return {
+        "text": message, "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": name, "confidence": value} for name, value in ranking],
+        "entities": [], "language": {"code": language, "confidence": 0.99}, "metadata": metadata or {},
+    }
+
+
+def run(action, latest: Dict, city: Optional[str] = "mechelen", language: Optional[str] = None) -> List[Dict]:
+    """What the person is sent, message by message."""
+    tracker = Tracker.from_dict({
+        "sender_id": "rest:in-process",
+        "events": [{"event": "user", "text": latest["text"], "parse_data": latest, "metadata": latest["metadata"]}], "slots": {"city": city, "language": language, "language_locked": False},
+        "latest_message": latest, "paused": False, "followup_action": None,
+        "active_loop": {}, "latest_action_name": "action_listen",
+    })
+    dispatcher = CollectingDispatcher()
+    action.run(dispatcher, tracker, {})
+    return dispatcher.messages
+
+
+def texts(messages: List[Dict]) -> List[str]:
+    return [m.get("text") or "" for m in messages]
+
+
+@pytest.fixture(autouse=True)
+def knowledge_base(demo_db, monkeypatch):
+    monkeypatch.setenv("INCLUBOT_DATABASE_URL", demo_db)
+    yield demo_db
+    get_engine(demo_db).dispose()
+
+
+def test_a_question_is_answered_with_the_citys_services_and_their_phone_numbers():
+    said = texts(run(ActionAnswer(), parse("health", message="I need a doctor")))
+    assert said[0] == text("services_intro", "en", category=text("category_health", "en"), city="Mechelen")
+    assert any("AZ Sint-Maarten" in line for line in said)
+
+
+def test_the_answer_is_in_the_persons_language_and_says_once_that_the_translation_is_unchecked():
+    said = texts(run(ActionAnswer(), parse("health", language="uk", message="потрібен лікар")))
+    assert said[0].startswith(text("category_health", "uk")), said
+    assert any("лікарня" in line for line in said), said
+    assert sum(text("unchecked_translation", "uk") in line for line in said) == 1
+
+
+def test_danger_gets_112_first_then_the_citys_numbers():
+    messages = run(ActionEmergency(), parse("emergency", message="my father fell and does not wake up"))
+    said = texts(messages)
+    assert said[0] == text("emergency", "en")
+    assert any(text("emergency_city", "en", city="Mechelen") in line for line in said[1:])
+    assert messages[0]["custom"]["card"]  # the 112 card the widget and Telegram show
+
+
+def test_suicide_intent_gets_the_countrys_crisis_line_in_the_persons_language():
+    said = texts(run(ActionEmergency(), parse("emergency", language="fr", message="je veux mettre fin à mes jours ce soir"),
+                     city="schaerbeek"))
+    assert said[0] == text("emergency", "fr")
+    assert any(text("crisis_line", "fr") in line for line in said), said
+
+
+def test_a_question_beside_the_danger_is_answered_after_the_numbers():
+    latest = parse("emergency", message="my wife is bleeding a lot, and where do I find a doctor tomorrow",
+                   ranking=[("emergency", 0.6), ("health", 0.35)])
+    said = texts(run(ActionEmergency(), latest))
+    assert said[0] == text("emergency", "en")
+    assert text("after_emergency", "en") in said
+    assert "AZ Sint-Maarten" in "\n".join(said[said.index(text("after_emergency", "en")):])
+
+
+def test_an_unsure_reading_offers_the_likeliest_topics_as_buttons():
+    latest = parse("school", confidence=0.34, message="my son is 8 and stays home all day",
+                   ranking=[("school", 0.34), ("social_activities", 0.31), ("social_assistance", 0.12)])
+    messages = run(ActionAnswer(), latest)
+    assert texts(messages) == [text("clarify", "en")]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert len(payloads) == 3 and payloads[0] == "/school"
+
+
+def test_a_second_need_in_the_same_message_gets_a_button_of_its_own():
+    latest = parse("health", confidence=0.6, message="a doctor, and a school for my son",
+                   ranking=[("health", 0.6), ("school", 0.35)])
+    messages = run(ActionAnswer(), latest)
+    also = [m for m in messages if m.get("text") == text("also_asked", "en", category=text("category_school", "en"))]
+    assert also and also[0]["buttons"][0]["payload"] == "/school"

@@ -1,0 +1,77 @@
+"""Our changes to Rasa's own code (bot/rasa_internals.py) are in effect on the pinned Rasa, and
+a change of Rasa's code under one of them is caught: by this test first, and at run time by
+leaving that change out rather than running it on code it was not written for."""
+import asyncio
+import logging
+
+import pytest
+from rasa.core.actions import action
+from rasa.core.actions.action import RemoteAction
+from rasa.engine.training import graph_trainer
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import deadlines, rasa_internals, rasa_speedups, training_progress
+from bot.servers import PROJECT_ROOT
+from bot.tracker_store import ScrubbingTrackerStore
+
+
+def test_rasa_code_under_each_of_our_changes_is_the_code_it_was_written_for():
+    assert rasa_internals.changed() == [], (
+        "Rasa's code changed under these; read the change of ours that names each "
+        "(bot/rasa_internals.py) before recording its new fingerprint"
+    )
+
+
+def test_every_change_is_in_effect_on_the_pinned_rasa():
+    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+    deadlines.bound_action_calls()
+    assert action.DEFAULT_REQUEST_TIMEOUT == deadlines.ACTION_CALL_S
+    original = graph_trainer.LoggingHook
+    try:
+        assert training_progress.install()
+        assert issubclass(graph_trainer.LoggingHook, original)
+    finally:
+        graph_trainer.LoggingHook = original
+
+
+@pytest.fixture
+def rasa_changed_under(monkeypatch):
+    """Pretend Rasa's code changed under the given names."""
+    def change(*names):
+        for name in names:
+            monkeypatch.setitem(rasa_internals.FINGERPRINTS, name, "0" * 16)
+        rasa_internals.changed.cache_clear()
+    yield change
+    rasa_internals.changed.cache_clear()
+
+
+def test_a_change_of_rasa_code_leaves_ours_out_and_says_so(rasa_changed_under, monkeypatch, caplog):
+    rasa_changed_under("rasa.core.actions.action:RemoteAction.run")
+    monkeypatch.setattr(action, "DEFAULT_REQUEST_TIMEOUT", 300)
+    with caplog.at_level(logging.ERROR):
+        deadlines.bound_action_calls()
+    assert action.DEFAULT_REQUEST_TIMEOUT == 300
+    assert "RemoteAction.run" in caplog.text and "the action server's deadline" in caplog.text
+
+    rasa_changed_under("rasa.engine.training.hooks:LoggingHook")
+    assert not training_progress.install()
+
+
+def test_the_tracker_store_falls_back_to_rasas_retrieval_and_still_finds_the_conversation(
+        rasa_changed_under, tmp_path, monkeypatch):
+    monkeypatch.setenv("INCLUBOT_CONVERSATION_KEY", "test-key")
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    events = [ActionExecuted("action_listen"),
+              UserUttered("I need a doctor", intent={"name": "health", "confidence": 0.9}),
+              ActionExecuted("action_listen")]
+    asyncio.run(ScrubbingTrackerStore(domain=domain, host=url).save(
+        DialogueStateTracker.from_events("rest:u1", events, domain.slots)))
+
+    rasa_changed_under("rasa.core.tracker_store:SQLTrackerStore._retrieve")
+    store = ScrubbingTrackerStore(domain=domain, host=url)
+    assert not store._own_retrieval
+    restored = asyncio.run(store.retrieve("rest:u1"))
+    assert restored.latest_message.intent["name"] == "health"
