@@ -55,18 +55,6 @@ def crisis_flags(database_url: str) -> dict:
         return dict(session.execute(select(Entry.id, Entry.crisis_line)).all())
 
 
-@pytest.fixture
-def second_db(empty_db, tmp_path):
-    """Another empty knowledge base on the same kind of database as empty_db."""
-    url = fresh_postgres_url() if empty_db.startswith("postgresql") else fresh_sqlite_url(tmp_path)
-    upgrade(url)
-    yield url
-    if url.startswith("postgresql"):
-        drop_postgres(url)
-    else:
-        get_engine(url).dispose()
-
-
 # --- the demo knowledge base --------------------------------------------------------------
 
 def test_every_demo_city_has_a_crisis_line_with_a_phone(demo_db):

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.nlu_eval import CRISIS_DIR, FRESH_CRISIS_DIR, REALISTIC_DIR, THIRD_CRISIS_DIR, held_out, message_set
+from bench.nlu_eval import (
+    CRISIS_DIR, CRISIS_SETS, FOURTH_CRISIS_DIR, FRESH_CRISIS_DIR, REALISTIC_DIR, THIRD_CRISIS_DIR, held_out, message_set,
+)
 from bot.danger_model import SAFETY_DATA_DIR, safety_examples
 from bot.name_matching import fold
 from knowledge.taxonomy import load_taxonomy
@@ -31,8 +33,8 @@ def training_texts():
 
 
 @pytest.mark.parametrize("name,rows", [
-    ("held-out", held_out()), ("realistic", message_set(REALISTIC_DIR)), ("crisis", message_set(CRISIS_DIR)),
-    ("fresh crisis", message_set(FRESH_CRISIS_DIR)), ("third crisis", message_set(THIRD_CRISIS_DIR)),
+    ("held-out", held_out()), ("realistic", message_set(REALISTIC_DIR)),
+    *((name, message_set(directory)) for name, directory in CRISIS_SETS.items()),
 ])
 def test_no_evaluation_message_is_in_the_training_data(name, rows):
     training = training_texts()
@@ -59,3 +61,13 @@ def test_the_crisis_set_has_danger_and_look_alikes_in_every_language(directory):
         assert sum(r["danger"] for r in mine) >= 5 and sum(not r["danger"] for r in mine) >= 5, language
         if language in ROMANIZED:
             assert any(r.get("script") == "latin" and r["danger"] for r in mine), language
+
+
+@pytest.mark.parametrize("directory", [THIRD_CRISIS_DIR, FOURTH_CRISIS_DIR])
+def test_a_later_authors_crisis_set_has_at_least_ten_of_each_in_each_of_its_languages(directory):
+    rows = message_set(directory)
+    languages = {r["language"] for r in rows}
+    assert len(languages) >= 6
+    for language in languages:
+        mine = [r for r in rows if r["language"] == language]
+        assert sum(r["danger"] for r in mine) >= 10 and sum(not r["danger"] for r in mine) >= 10, language

@@ -18,7 +18,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import danger_model, transliteration
+from bot import danger_model, suicide, transliteration
 from bot.danger_model import DangerExample, DangerModel, safety_examples
 
 EMERGENCY = "emergency"
@@ -53,8 +53,9 @@ class EmergencyDetector(GraphComponent):
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Retrain when the safety data, the lexicon or the model's code change."""
         digest = hashlib.sha256()
-        files = [danger_model.__file__, transliteration.__file__, *sorted(danger_model.SAFETY_DATA_DIR.glob("*.yml")),
-                 *sorted(danger_model.LEXICON_DIR.glob("*.txt"))]
+        files = [danger_model.__file__, transliteration.__file__, suicide.__file__,
+                 *sorted(danger_model.SAFETY_DATA_DIR.glob("*.yml")), *sorted(danger_model.LEXICON_DIR.glob("*.txt")),
+                 *sorted(suicide.WORDS_DIR.glob("*.txt"))]
         for path in files:
             digest.update(open(path, "rb").read())
         return digest.hexdigest()
