@@ -10,6 +10,7 @@ import time
 BENCHES = (
     ("bench.startup", ["--runs", "3"]),                # issue 16: make run -> first answer, warm and after a change
     ("bench.rest_latency", []),                       # issue 2: REST latency, throughput, start-up, memory vs rasa init
+    ("bench.memory_growth", ["--conversations", "1000"]),  # issue 16: Rasa's resident memory over 1,000 conversations
     ("bench.telegram_overhead", ["--samples", "40"]),  # issue 4: Telegram webhook vs REST, same run
     ("bench.widget_weight", ["--runs", "5"]),          # issue 5: widget bytes and time to interactive
     ("bench.load_test", ["--conversations", "20", "--messages", "8"]),  # issue 7: 1 and 2 Rasa processes, one killed

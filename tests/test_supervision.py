@@ -124,7 +124,20 @@ def serving_again(run, name: str, old: psutil.Process) -> psutil.Process:
         new = server_process(run, name)
         return new if new.pid != old.pid else None
 
-    return wait_until(replaced, BACK_WITHIN_S, f"{name} serving again")
+    try:
+        return wait_until(replaced, BACK_WITHIN_S, f"{name} serving again")
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{what_the_supervisor_saw(run, name)}") from None
+
+
+def what_the_supervisor_saw(run, name: str) -> str:
+    """This run's supervisor log and the end of the server's own log: why it did not come back."""
+    with open(run["log"], encoding="utf-8") as log:
+        log.seek(run["log_offset"])
+        supervisor = log.read()
+    server_log = servers.PROJECT_ROOT / "var" / "log" / {"actions": "actions.log", "rasa": "rasa.log", "web": "web.log"}[name]
+    tail = server_log.read_text(encoding="utf-8", errors="replace")[-3000:] if server_log.exists() else "(no log)"
+    return f"--- supervisor.log ---\n{supervisor}\n--- {server_log.name}, last lines ---\n{tail}"
 
 
 def test_a_killed_action_server_is_replaced_and_meanwhile_the_person_gets_an_answer(run):
