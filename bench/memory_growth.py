@@ -9,13 +9,9 @@ server keeps per conversation (trackers, locks, caches) shows as growth between 
 import argparse
 import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
-from bench.rest_latency import INCLUBOT_SCRIPT, inclubot_servers, load, rss_mb
-from knowledge.db import session_scope
-from knowledge.migrate import upgrade
-from knowledge.transfer import load_demo
+from bench.rest_latency import INCLUBOT_SCRIPT, demo_database, inclubot_servers, load, rss_mb
 
 USERS = 10
 BUDGET_MB = 700  # issue 16
@@ -30,11 +26,7 @@ def main() -> None:
     checkpoints = sorted({c for c in (100, 250, 500, args.conversations) if c <= args.conversations})
     print(f"\n$ {Path(sys.executable).name} -m bench.memory_growth --conversations {args.conversations}")
     print(f"Rasa server resident memory, {USERS} concurrent users, conversations of {len(INCLUBOT_SCRIPT)} messages")
-    with tempfile.TemporaryDirectory() as tmp:
-        database_url = f"sqlite:///{tmp}/bench.db"
-        upgrade(database_url)
-        with session_scope(database_url) as session:
-            load_demo(session)
+    with demo_database() as database_url:
         rasa, actions = inclubot_servers(database_url)
         actions.start().wait_until_up()
         rasa.start()

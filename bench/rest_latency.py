@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, List, Sequence
 
@@ -114,6 +115,17 @@ def bare_rasa_init_model() -> Path:
     return models
 
 
+@contextmanager
+def demo_database():
+    """A throw-away SQLite database URL holding the demo knowledge base."""
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = f"sqlite:///{tmp}/bench.db"
+        upgrade(database_url)
+        with session_scope(database_url) as session:
+            load_demo(session)
+        yield database_url
+
+
 def inclubot_servers(database_url: str):
     actions_port, rasa_port = servers.free_port(), servers.free_port()
     env = {"INCLUBOT_DATABASE_URL": database_url}
@@ -157,11 +169,7 @@ def main() -> None:
                         help="IncluBot alone (the bare assistant's first training takes minutes)")
     args = parser.parse_args()
     subprocess.run([str(servers.BIN / "inclubot"), "train"], check=True, cwd=servers.PROJECT_ROOT)
-    with tempfile.TemporaryDirectory() as tmp:
-        database_url = f"sqlite:///{tmp}/bench.db"
-        upgrade(database_url)
-        with session_scope(database_url) as session:
-            load_demo(session)
+    with demo_database() as database_url:
         rasa, actions = inclubot_servers(database_url)
         ours = measure("IncluBot", rasa, INCLUBOT_SCRIPT, extra=[actions])
     if args.without_baseline:
