@@ -30,7 +30,7 @@ from bot import rasa_internals
 from bot.conversation_db import conversation_key, prepared_url, pseudonym, tracker_store_url
 from bot.distances import without_distances
 from bot.scrubbing import scrub
-from knowledge.db import connect_timeout_options, sqlite_pool_options
+from knowledge.db import connect_timeout_options, sqlite_pool_options, sqlite_pragmas
 
 logger = logging.getLogger(__name__)
 
@@ -104,14 +104,6 @@ def latest_session_data_query(events: sa.Table) -> sa.sql.Select:
     )
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # Several local servers (and test runs) may share one SQLite file: wait, don't fail.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 class ScrubbingTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that writes scrubbed events under a pseudonymous conversation id."""
 
@@ -129,7 +121,7 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             options["connect_args"] = {**options.get("connect_args", {}), **connect_timeout_options(url).get("connect_args", {})}
             self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
             if self.engine.dialect.name == "sqlite":
-                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                sa.event.listen(self.engine, "connect", sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             self._latest_session_data = latest_session_data_query(self.SQLEvent.__table__)
         except (AttributeError, ImportError) as error:

@@ -25,7 +25,7 @@ def get_engine(url: str = None) -> Engine:
     options = {"future": True, "pool_pre_ping": True, "hide_parameters": True, **sqlite_pool_options(url), **connect_timeout_options(url)}
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
     return engine
 
 
@@ -47,14 +47,18 @@ def connect_timeout_options(url: str) -> Dict[str, Any]:
     return {}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Every SQLite connection of the project's (knowledge base and tracker store)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    # WAL lets the admin write while the action server reads.
+    # WAL lets the admin write while the action server reads, and several local servers
+    # (and test runs) share one file.
     cursor.execute("PRAGMA journal_mode=WAL")
-    # With WAL, NORMAL stays consistent after a crash and avoids an fsync per commit.
+    # With WAL, NORMAL stays consistent after a crash and avoids an fsync per commit (the
+    # tracker store commits on every message: an eighth of the server's time with FULL).
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # Wait for a writer rather than fail.
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
