@@ -15,6 +15,7 @@ The decision threshold is chosen for recall: by cross-validation on the training
 highest threshold that still catches `TARGET_RECALL` of the danger messages. A false alarm
 costs one message about 112; a miss can cost a life.
 """
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
+from joblib import Parallel, delayed
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -171,12 +173,22 @@ class DangerModel:
     # -- training ---------------------------------------------------------------------------
     @classmethod
     def train(cls, examples: Sequence[DangerExample], C: float = 10.0, use_embeddings: bool = False) -> "DangerModel":
+        """The model on all examples, its threshold from 4-fold cross-validation: the five
+        fits are independent, and run side by side on the machine's cores."""
         phrases = lexicon_phrases()
         texts = [e.text for e in examples] + phrases
         labels = np.array([e.danger for e in examples] + [True] * len(phrases))
         embeddings = embed(texts) if use_embeddings else None
-        threshold = cls._recall_threshold(texts, labels, phrases, C, embeddings)
-        return cls._fit(texts, labels, phrases, C, threshold, embeddings)
+        folds = list(StratifiedKFold(n_splits=4, shuffle=True, random_state=0).split(texts, labels))
+        jobs = [delayed(cls._fit)(texts, labels, phrases, C, MAX_THRESHOLD, embeddings)]
+        jobs += [delayed(cls._fold_scores)(texts, labels, phrases, C, embeddings, train_index, test_index)
+                 for train_index, test_index in folds]
+        model, *fold_scores = Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1))(jobs)
+        scores = np.zeros(len(texts))
+        for (_, test_index), part in zip(folds, fold_scores):
+            scores[test_index] = part
+        model.threshold = cls._recall_threshold(scores[labels])
+        return model
 
     @classmethod
     def _fit(cls, texts, labels, phrases, C: float, threshold: float, embeddings=None) -> "DangerModel":
@@ -191,16 +203,17 @@ class DangerModel:
         return model
 
     @classmethod
-    def _recall_threshold(cls, texts, labels, phrases, C: float, embeddings=None) -> float:
-        """The highest threshold that keeps TARGET_RECALL of danger messages in 4-fold CV."""
-        scores = np.zeros(len(texts))
-        folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=0)
-        for train_index, test_index in folds.split(texts, labels):
-            part = (lambda rows: embeddings[rows]) if embeddings is not None else (lambda rows: None)
-            model = cls._fit([texts[i] for i in train_index], labels[train_index], phrases, C, 0.5, part(train_index))
-            scores[test_index] = model.scores([texts[i] for i in test_index], part(test_index))
-        danger_scores = np.sort(scores[labels])
-        at_recall = danger_scores[int((1 - TARGET_RECALL) * len(danger_scores))]
+    def _fold_scores(cls, texts, labels, phrases, C: float, embeddings, train_index, test_index) -> np.ndarray:
+        """One fold of the cross-validation: the scores of its held-out messages."""
+        part = (lambda index: embeddings[index]) if embeddings is not None else (lambda index: None)
+        model = cls._fit([texts[i] for i in train_index], labels[train_index], phrases, C, MAX_THRESHOLD, part(train_index))
+        return model.scores([texts[i] for i in test_index], part(test_index))
+
+    @staticmethod
+    def _recall_threshold(danger_scores: np.ndarray) -> float:
+        """The highest threshold that keeps TARGET_RECALL of the danger messages (held-out scores)."""
+        ordered = np.sort(danger_scores)
+        at_recall = ordered[int((1 - TARGET_RECALL) * len(ordered))]
         return float(min(MAX_THRESHOLD, max(MIN_THRESHOLD, at_recall)))
 
     # -- use ----------------------------------------------------------------------------------

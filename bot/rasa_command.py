@@ -16,6 +16,10 @@ def import_skops_first() -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["run"]:  # the server; training keeps TensorFlow
+        from bot.without_tensorflow import keep_tensorflow_out
+
+        keep_tensorflow_out()
     import_skops_first()
     from rasa.__main__ import main as rasa_main
 

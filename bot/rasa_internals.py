@@ -10,10 +10,11 @@ that change again before recording the new fingerprint.
 """
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import logging
-from functools import lru_cache
-from typing import List
+from pathlib import Path
+from typing import Dict, List
 
 logger = logging.getLogger(__name__)
 
@@ -37,39 +38,62 @@ FINGERPRINTS = {
     "rasa.core.channels.socketio:SocketIOOutput._send_message": "7e650a5b43f28180",
     # bot/training_progress.py: subclasses the training's logging hook
     "rasa.engine.training.hooks:LoggingHook": "e4c236f3dca9f893",
+    # bot/without_tensorflow.py: stands in for these whole modules, which import TensorFlow,
+    "rasa.utils.tensorflow.callback:": "745cf6fe393d9fcb",
+    "rasa.utils.tensorflow.data_generator:": "9d766a17c1ef507e",
+    "rasa.nlu.classifiers.diet_classifier:": "ca5e35c7a0305dc8",
+    "rasa.nlu.selectors.response_selector:": "590eaebc09468902",
+    "rasa.core.policies.ted_policy:": "fcb8b8dcd4be8825",
+    "rasa.core.policies.unexpected_intent_policy:": "f8b55cdce418f5ec",
+    # and takes from them only what these import
+    "rasa.utils.train_utils:": "7ae337d7a78d2c16",
+    "rasa.graph_components.validators.default_recipe_validator:": "89f0cddf9c8a6f75",
 }
 
 
 def fingerprint(name: str) -> str:
-    """The fingerprint of the installed Rasa's code for a FINGERPRINTS name ("" if it is gone)."""
+    """The fingerprint of the installed Rasa's code for a FINGERPRINTS name ("" if it is gone).
+    A name with nothing after the colon is a whole module, read without running it (it may
+    import what its caller keeps out: bot/without_tensorflow.py)."""
     module_name, qualified_name = name.split(":")
     try:
-        found = importlib.import_module(module_name)
-        for part in qualified_name.split("."):
-            found = getattr(found, part)
-        source = inspect.getsource(found)
+        if not qualified_name:
+            source = Path(importlib.util.find_spec(module_name).origin).read_text(encoding="utf-8")
+        else:
+            found = importlib.import_module(module_name)
+            for part in qualified_name.split("."):
+                found = getattr(found, part)
+            source = inspect.getsource(found)
     except (ImportError, AttributeError, OSError, TypeError):
         return ""
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
 
 
-@lru_cache(maxsize=None)
+# name -> whether Rasa's code differs, read once: before our change replaces that code.
+CHECKED: Dict[str, bool] = {}
+
+
+def differs(name: str) -> bool:
+    if name not in CHECKED:
+        import rasa
+
+        CHECKED[name] = rasa.__version__ != RASA_VERSION or fingerprint(name) != FINGERPRINTS[name]
+    return CHECKED[name]
+
+
 def changed() -> List[str]:
     """The names whose code is not the code our changes were written against."""
-    import rasa
-
-    if rasa.__version__ != RASA_VERSION:
-        return sorted(FINGERPRINTS)
-    return [name for name, expected in sorted(FINGERPRINTS.items()) if fingerprint(name) != expected]
+    return [name for name in sorted(FINGERPRINTS) if differs(name)]
 
 
 def unchanged(*names: str, purpose: str) -> bool:
     """True when every named function is the code it was in RASA_VERSION; otherwise logs
-    which change of ours (purpose) is left out and returns False."""
+    which change of ours (purpose) is left out and returns False. Only the named code is
+    read (and its modules imported)."""
     unknown = [name for name in names if name not in FINGERPRINTS]
     if unknown:
         raise KeyError(f"no fingerprint for {unknown}")
-    differing = [name for name in names if name in changed()]
+    differing = [name for name in names if differs(name)]
     if differing:
         logger.error("Rasa's code under %s is not that of Rasa %s (%s): left out",
                      purpose, RASA_VERSION, ", ".join(differing))
