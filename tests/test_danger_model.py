@@ -37,3 +37,13 @@ def test_a_model_read_back_scores_as_the_trained_one(model):
     assert "_idf_weights" not in again.__dict__  # taken anew from the vectorizers it was read with
     assert np.allclose(again.scores(MESSAGES), before)
     assert min(again.scores(DANGER)) > max(again.scores(SAFE))
+
+
+def test_a_long_message_is_scored_by_its_end_too(model):
+    story = ("we came by bus from the south two months ago and I have been asking everywhere about "
+             "the course and the papers and the school for the little one, and today")
+    ending = "my father is not breathing"
+    long_message = f"{story} {ending}"
+    assert model.message_score(long_message) == max(model.score(long_message), model.score(" ".join(long_message.split()[-15:])))
+    assert model.message_score(long_message) > model.score(long_message)  # its end is read as the cry it is
+    assert model.message_score(ending) == model.score(ending)  # a short message is read once

@@ -72,6 +72,15 @@ def test_a_look_alike_gets_its_normal_answer(chat, language):
     assert intro in reply, dump(messages)
 
 
+def test_danger_at_the_end_of_a_long_story_gets_112_first(chat):
+    user = chat({"city": "mechelen", "language": "en"})
+    messages = user.send(
+        "hello, we came from Eritrea in the spring and my wife and I are in a room in Mechelen, I wanted to "
+        "ask how she can start the Dutch lessons in the evening because I work days at the warehouse, "
+        "but now she just fell on the floor in the kitchen and her arms are jerking and she does not answer me")
+    assert first_reply(messages) == text("emergency", "en"), dump(messages)
+
+
 def test_parse_reports_no_danger_for_an_idiom(rasa_server):
     parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": "this paperwork is killing me"}, timeout=30).json()
     assert parsed["emergency"]["danger"] is False

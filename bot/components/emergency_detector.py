@@ -88,7 +88,7 @@ class EmergencyDetector(GraphComponent):
             return messages
         for message in messages:
             dense = message.get_dense_features(TEXT)[1] if self._model.uses_embeddings else None
-            score = self._model.score(message.get(TEXT) or "", dense.features if dense is not None else None)
+            score = self._model.message_score(message.get(TEXT) or "", dense.features if dense is not None else None)
             danger = self._model.is_danger(score)
             message.set(EMERGENCY_KEY, {"score": round(score, 3), "danger": danger}, add_to_output=True)
             # The safety layer alone decides about danger: the intent model's own guess of
