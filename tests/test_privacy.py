@@ -78,7 +78,8 @@ def test_personal_data_in_messages_is_not_stored_or_logged_and_the_bot_still_ans
     french = chat({"city": "brussels"})
     seeded = [
         (lawyer, f"{MARKER}: my phone is {PHONE[0]}, my e-mail {EMAIL[0]}, my passport {PASSPORT[0]}"),
-        (french, f"Bonjour {MARKER}, j'habite {ADDRESS_FR[0]}, mon IBAN est {IBAN[0]} zzqx blorp"),
+        # a question the bot is not for: it goes to the staff log (with the IBAN scrubbed)
+        (french, f"Bonjour {MARKER}, j'habite {ADDRESS_FR[0]}, tu connais une bonne recette de couscous ? {IBAN[0]}"),
         (chat({"city": "mechelen"}), f"Ik woon in de {ADDRESS_NL[0]}, bel me op {PHONE_LV[0]} {MARKER}"),
         (chat({"city": "jelgava", "language": "lv"}), f"{MARKER} {ADDRESS_LV[0]} {IBAN_COMPACT[0]} {TAX_ID[0]} zzqx blorp"),
         (chat({"city": "mechelen"}), f"{NAME[0]}, {HANDLE[0]} or {SPELLED_EMAIL[0]}, zzqx blorp {MARKER}"),
