@@ -66,9 +66,12 @@ def _stand_in(module_name: str, class_names: Iterable[str]) -> types.ModuleType:
 
 
 def neural_components(config_file: Path) -> set:
-    """The neural components config.yml names (all of Rasa's defaults when it names no policies
-    or no pipeline: Rasa then fills them in, TED and DIET among them)."""
-    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    """The neural components config.yml names (all of them when it names no policies or no
+    pipeline, which Rasa then fills in with TED and DIET among others, or cannot be read)."""
+    try:
+        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return set(NEURAL_COMPONENTS)  # not known: TensorFlow stays
     parts = [config.get("pipeline"), config.get("policies")]
     if not all(parts):
         return set(NEURAL_COMPONENTS)

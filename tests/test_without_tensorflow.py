@@ -41,3 +41,9 @@ def test_a_configuration_with_a_neural_component_keeps_tensorflow(tmp_path, conf
     path = tmp_path / "config.yml"
     path.write_text(config)
     assert neural_components(path) == needed
+
+
+def test_a_configuration_that_cannot_be_read_keeps_tensorflow(tmp_path):
+    assert neural_components(tmp_path / "missing.yml") == set(NEURAL_COMPONENTS)
+    (tmp_path / "broken.yml").write_text("pipeline: [unclosed\n")
+    assert neural_components(tmp_path / "broken.yml") == set(NEURAL_COMPONENTS)
