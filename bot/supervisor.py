@@ -23,6 +23,10 @@ HEALTH_EVERY_S = 2.0
 HEALTH_TIMEOUT_S = 2.0
 UNHEALTHY_AFTER = 3  # failed checks in a row: one slow answer is not a hang
 START_TIMEOUT_S = 180.0  # training is done before; loading a model takes seconds
+# A restarted server that is not serving within this (or three times its first start, if
+# longer) is treated as hung: it may have hung before its first answer, which _watch, waiting
+# for answers, would otherwise only see after START_TIMEOUT_S.
+RESTART_TIMEOUT_S = 20.0
 FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 30.0
 STABLE_AFTER_S = 60.0  # up this long: the next crash is a new incident, restarted at once
@@ -54,7 +58,8 @@ class Watcher(threading.Thread):
         if not self._wait_until_healthy():
             return
         self.up.set()
-        self.report(f"{self.server.name} is up after {time.monotonic() - started:.1f} s", echo=False)
+        first_start = time.monotonic() - started
+        self.report(f"{self.server.name} is up after {first_start:.1f} s", echo=False)
         while not self.stopping.is_set():
             since = time.monotonic()
             problem = self._watch()
@@ -68,13 +73,13 @@ class Watcher(threading.Thread):
                 return
             backoff = min(backoff * 2, MAX_BACKOFF_S)
             self.server.start()
-            if self._wait_until_healthy(after_restart=True):
+            if self._wait_until_healthy(after_restart=True, timeout=max(RESTART_TIMEOUT_S, 3 * first_start)):
                 self.report(f"{self.server.name} is serving again")
 
-    def _wait_until_healthy(self, after_restart: bool = False) -> bool:
-        """True once the health check answers; False when stopping, or (first start only)
-        when the server exited or did not come up."""
-        deadline = time.monotonic() + START_TIMEOUT_S
+    def _wait_until_healthy(self, after_restart: bool = False, timeout: float = START_TIMEOUT_S) -> bool:
+        """True once the health check answers; False when stopping, or when the server exited
+        or did not come up within `timeout` (on the first start, with the reason in `failed`)."""
+        deadline = time.monotonic() + timeout
         while not self.stopping.is_set():
             if self.server.process.poll() is not None:
                 if after_restart:
@@ -86,7 +91,7 @@ class Watcher(threading.Thread):
             if time.monotonic() > deadline:
                 if after_restart:
                     return False  # _watch will find it unhealthy and restart it
-                self.failed = f"{self.server.name} did not come up within {START_TIMEOUT_S:.0f} s (see {self.server.log_path})"
+                self.failed = f"{self.server.name} did not come up within {timeout:.0f} s (see {self.server.log_path})"
                 return False
             self.stopping.wait(0.3)
         return False

@@ -95,7 +95,7 @@ def drop_postgres(url: str) -> None:
 # `slow`: `pytest -m "not slow"` is the fast layer, everything else in seconds.
 PROCESS_FIXTURES = frozenset({
     "trained_model", "action_server", "rasa_server", "handoff_actions", "telegram_actions",
-    "web_app", "cluster", "run", "proxy", "redis_proxy", "chromium", "browser",
+    "web_app", "cluster", "run", "proxy", "redis_proxy", "chromium", "browser", "flaky_server",
 })
 
 
