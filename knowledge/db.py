@@ -15,9 +15,14 @@ from knowledge import private_files
 CONNECT_TIMEOUT_S = 3
 
 
-@lru_cache(maxsize=None)
 def get_engine(url: str = None) -> Engine:
-    url = url or database_url()
+    """The engine of `url`, by default of INCLUBOT_DATABASE_URL as it is now (a process that
+    imported this before its environment was set, as the tests do, still reaches its database)."""
+    return _engine(url or database_url())
+
+
+@lru_cache(maxsize=None)
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         private_files.private_dir(Path(url[len("sqlite:///"):]).parent)
     # pool_pre_ping: a restarted database must not leave dead connections behind.
