@@ -9,9 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import handoff
 from actions.city_region import ask_commune
 from actions.context import ContextAction, current_language, shared_location
-from actions.needs import likely_topics, mentions_mental_health, question_beside_danger, second_need, unsure
+from actions.needs import likely_topics, question_beside_danger, second_need, unsure
 from bot.scrubbing import scrub
-from bot.suicide import speaks_of_suicide
 from knowledge import queries
 from knowledge.db import session_scope
 from knowledge.taxonomy import load_taxonomy
@@ -182,8 +181,15 @@ class ActionAnswer(ContextAction):
 
 
 class ActionEmergency(ContextAction):
-    """112 first, always; then the city's urgent numbers, the suicide-prevention line when
-    the message speaks of ending a life, and the answer to what was asked beside it."""
+    """112 first, always; then the city's urgent numbers, the country's suicide-prevention
+    line, and the answer to what was asked beside it.
+
+    The crisis line follows every cry for help: its words are addressed to whoever is thinking
+    of ending their life. Given only when the message spoke of it (suicide words, or mental
+    health among the model's two first topics), it reached 69 of the 137 suicide-intent
+    messages of the crisis sets (words alone: 13), while 436 of 1,029 other dangers got it
+    anyway (measured 2026-12-06 on the model of make eval): a person who writes a farewell
+    must not be the one left without it."""
 
     def name(self) -> Text:
         return "action_emergency"
@@ -195,9 +201,8 @@ class ActionEmergency(ContextAction):
         if not city_id:
             return []
         latest = tracker.latest_message or {}
-        suicide = speaks_of_suicide(latest.get("text") or "") or mentions_mental_health(latest)
         try:
-            messages, notes = self._numbers(city_id, language, suicide)
+            messages, notes = self._numbers(city_id, language)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable during an emergency answer")
             return []  # 112 has been said; that is what matters most
@@ -209,18 +214,16 @@ class ActionEmergency(ContextAction):
             ActionAnswer().answer(dispatcher, tracker, city_id, asked, said_notes=notes)
         return []
 
-    def _numbers(self, city_id: str, language: str, suicide: bool) -> Tuple[List[Dict], List[str]]:
-        """The city's urgent numbers, the country's suicide-prevention lines when the person
-        speaks of ending a life, then once what the reader must know of them (not checked by
+    def _numbers(self, city_id: str, language: str) -> Tuple[List[Dict], List[str]]:
+        """The city's urgent numbers, the country's suicide-prevention lines, then once what the reader must know of them (not checked by
         staff, an unreviewed translation): 112 itself needs no such note. The messages, and
         the notes they said."""
         with session_scope() as session:
             city = queries.get_city(session, city_id)
             queries.record_question(session, city_id, language, "emergency")
             lists = [(text("emergency_city", language, city=city_name(city_id)),
-                      [e for e in queries.services_for(session, city_id, "emergency", limit=6) if e.phone])]
-            if suicide:
-                lists.append((text("crisis_line", language), queries.crisis_lines(session, city_id)))
+                      [e for e in queries.services_for(session, city_id, "emergency", limit=6) if e.phone]),
+                     (text("crisis_line", language), queries.crisis_lines(session, city_id))]
             messages = [
                 {"text": "\n".join([title, *(self._line(e, language, city) for e in entries)]),
                  "json_message": {"card": numbers_card(title, entries, language)}}

@@ -57,8 +57,3 @@ def question_beside_danger(parse: Dict) -> Optional[str]:
         return ranked[0]["name"]
     return None
 
-
-def mentions_mental_health(parse: Dict) -> bool:
-    """Mental health among the model's two first guesses (besides emergency)."""
-    ranking = [r.get("name") for r in parse.get("intent_ranking") or [] if r.get("name") != "emergency"]
-    return "mental_health" in ranking[:2]

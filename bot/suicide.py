@@ -1,8 +1,10 @@
-"""Does a message about danger now speak of ending one's life?
+"""Does a message speak of ending one's life, in so many words?
 
-Decides whether the country's suicide-prevention line follows 112 (actions/answers.py). The
-words are in bot/suicide_words/<language>.txt, matched at the start of a word on folded
-text; the danger model has already decided that there is danger.
+One feature of the danger model (bot/danger_model.py), which weighs it against the rest of
+the message ("en finir", "farla finita" are everyday words too). The words are in
+bot/suicide_words/<language>.txt, matched at the start of a word on folded text. They do
+not decide the suicide-prevention line: it follows every cry for help (actions/answers.py),
+as most farewells hold none of these words.
 """
 import re
 from functools import lru_cache

@@ -69,9 +69,14 @@ def test_danger_gets_112_first_then_the_citys_numbers():
     assert messages[0]["custom"]["card"]  # the 112 card the widget and Telegram show
 
 
-def test_suicide_intent_gets_the_countrys_crisis_line_in_the_persons_language():
-    said = texts(run(ActionEmergency(), parse("emergency", language="fr", message="je veux mettre fin à mes jours ce soir"),
-                     city="schaerbeek"))
+@pytest.mark.parametrize("message", [
+    "je veux mettre fin à mes jours ce soir",
+    # a farewell without a word of suicide, read by the model as anything but mental health
+    "j'ai laissé une lettre pour ma fille sur la table, dites-lui que je l'aime",
+])
+def test_suicide_intent_gets_the_countrys_crisis_line_in_the_persons_language(message):
+    latest = parse("emergency", language="fr", message=message, ranking=[("emergency", 1.0), ("social_assistance", 0.25), ("housing", 0.2)])
+    said = texts(run(ActionEmergency(), latest, city="schaerbeek"))
     assert said[0] == text("emergency", "fr")
     assert any(text("crisis_line", "fr") in line for line in said), said
 
