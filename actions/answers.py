@@ -215,9 +215,9 @@ class ActionEmergency(ContextAction):
         return []
 
     def _numbers(self, city_id: str, language: str) -> Tuple[List[Dict], List[str]]:
-        """The city's urgent numbers, the country's suicide-prevention lines, then once what the reader must know of them (not checked by
-        staff, an unreviewed translation): 112 itself needs no such note. The messages, and
-        the notes they said."""
+        """The city's urgent numbers, the country's suicide-prevention lines, then once what
+        the reader must know of them (not checked by staff, an unreviewed translation): 112
+        itself needs no such note. The messages, and the notes they said."""
         with session_scope() as session:
             city = queries.get_city(session, city_id)
             queries.record_question(session, city_id, language, "emergency")

@@ -10,7 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswer, ActionEmergency
-from knowledge.db import get_engine
+from knowledge import queries
+from knowledge.db import get_engine, session_scope
 from replies.texts import text
 
 
@@ -78,7 +79,12 @@ def test_suicide_intent_gets_the_countrys_crisis_line_in_the_persons_language(me
     latest = parse("emergency", language="fr", message=message, ranking=[("emergency", 1.0), ("social_assistance", 0.25), ("housing", 0.2)])
     said = texts(run(ActionEmergency(), latest, city="schaerbeek"))
     assert said[0] == text("emergency", "fr")
-    assert any(text("crisis_line", "fr") in line for line in said), said
+    crisis = [line for line in said if text("crisis_line", "fr") in line]
+    assert crisis, said
+    with session_scope() as session:
+        phones = [entry.phone for entry in queries.crisis_lines(session, "schaerbeek")]
+    assert phones and all(phone in crisis[0] for phone in phones), crisis
+    assert said.index(crisis[0]) > 1  # after 112 and the city's urgent numbers
 
 
 def test_a_question_beside_the_danger_is_answered_after_the_numbers():

@@ -64,7 +64,7 @@ def test_the_crisis_set_has_danger_and_look_alikes_in_every_language(directory):
             assert any(r.get("script") == "latin" and r["danger"] for r in mine), language
 
 
-@pytest.mark.parametrize("directory", [THIRD_CRISIS_DIR, FOURTH_CRISIS_DIR])
+@pytest.mark.parametrize("directory", [THIRD_CRISIS_DIR, FOURTH_CRISIS_DIR, SIXTH_CRISIS_DIR])
 def test_a_later_authors_crisis_set_has_at_least_ten_of_each_in_each_of_its_languages(directory):
     rows = message_set(directory)
     languages = {r["language"] for r in rows}
