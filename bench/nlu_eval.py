@@ -55,9 +55,11 @@ FIFTH_CRISIS_DIR = TESTS_DIR / "crisis_fifth"
 LONG_CRISIS_DIR = TESTS_DIR / "crisis_long"
 # A seventh author, in all 12 languages and romanized, written without sight of the project's data.
 SIXTH_CRISIS_DIR = TESTS_DIR / "crisis_sixth"
+# An eighth author, likewise: 12 languages, 10 danger kinds and 9 kinds of look-alike each.
+SEVENTH_CRISIS_DIR = TESTS_DIR / "crisis_seventh"
 CRISIS_SETS = {"crisis": CRISIS_DIR, "crisis, fresh": FRESH_CRISIS_DIR, "crisis, third": THIRD_CRISIS_DIR,
                "crisis, fourth": FOURTH_CRISIS_DIR, "crisis, fifth": FIFTH_CRISIS_DIR, "crisis, long": LONG_CRISIS_DIR,
-               "crisis, sixth": SIXTH_CRISIS_DIR}
+               "crisis, sixth": SIXTH_CRISIS_DIR, "crisis, seventh": SEVENTH_CRISIS_DIR}
 DEFAULT_PIPELINE_CONFIG = servers.PROJECT_ROOT / "bench" / "rasa_init_config.yml"
 DEFAULT_PIPELINE_MODELS = servers.PROJECT_ROOT / "var" / "bench" / "rasa-init-nlu"
 SHORT_WORDS = 3
