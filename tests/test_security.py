@@ -11,19 +11,11 @@ import requests
 from bot import servers
 from bot.api_token import TOKEN_FILE, api_token, with_token
 from knowledge import private_files
+from processes import command_lines
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def command_lines():
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                yield (entry / "cmdline").read_bytes()
-            except OSError:  # the process ended meanwhile
-                continue
 
 
 def test_the_http_api_refuses_requests_without_the_token(rasa_server):
@@ -59,7 +51,7 @@ def test_the_token_is_made_at_first_start_and_appears_on_no_command_line_nor_log
     assert len(token) >= 32
     if not os.environ.get("INCLUBOT_API_TOKEN"):
         assert TOKEN_FILE.read_text().strip() == token and mode(TOKEN_FILE) == 0o600
-    lines = list(command_lines())
+    lines = [b"\0".join(arguments) for _, arguments in command_lines()]
     assert any(b"bot.rasa_command" in line for line in lines), "the Rasa server is running"
     assert not [line for line in lines if token.encode() in line]
     requests.get(f"{rasa_server}/status", params=with_token(), timeout=30)  # a request with the token …

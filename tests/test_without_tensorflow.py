@@ -6,18 +6,14 @@ import pytest
 
 from bot.servers import PROJECT_ROOT
 from bot.without_tensorflow import NEURAL_COMPONENTS, neural_components
+from processes import command_lines
 
 
 def rasa_server_pid(base_url: str) -> int:
     port = base_url.rsplit(":", 1)[1].encode()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                arguments = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:  # the process ended meanwhile
-                continue
-            if b"bot.rasa_command" in arguments and port in arguments:
-                return int(entry.name)
+    for pid, arguments in command_lines():
+        if b"bot.rasa_command" in arguments and port in arguments:
+            return pid
     raise AssertionError(f"no Rasa server process on port {port.decode()}")
 
 
