@@ -27,6 +27,7 @@ Language identification on all three, beside plain langdetect and lingua (restri
 12 languages), overall, on 1-3 words, and on romanized messages.
 """
 import argparse
+import logging
 import asyncio
 import os
 import subprocess
@@ -104,7 +105,9 @@ def train_default_pipeline() -> Path:
 
 def parse_all(model: Path, texts: List[str]) -> List[Dict]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # else Rasa prints every parse (its debug lines) here
     agent = Agent.load(str(model))
 
     async def run():

@@ -43,7 +43,11 @@ LEXICON_DIR = Path(__file__).resolve().parent / "emergency_words"
 # there (threshold about 0.26) kept 0.996 of the danger messages of the four crisis sets
 # (never trained on) at 5.5% false alarms; 0.95 (about 0.35) kept 0.990 at 3.2%.
 TARGET_RECALL = 0.96
-MIN_THRESHOLD, MAX_THRESHOLD = 0.1, 0.5
+# As the training data grew harder, that target moved the threshold to 0.31, where 6 of the
+# 1,166 danger messages of the development crisis sets (tests/crisis* up to the sixth) were
+# missed (false alarms 5.4 %). 0.22 is the highest threshold that missed none of them
+# (false alarms 7.1 %; the danger model alone, measured 2026-12-06 on make eval's model).
+MIN_THRESHOLD, MAX_THRESHOLD = 0.1, 0.22
 LEXICON_WEIGHT = 1.0  # the lexicon feature's value before the model weighs it
 # A lexicon word in a long message ("a fire last year, now I need a flat") is weighed apart
 # from one in a short cry ("fire!"): the model learns how much the rest of a message counts.
@@ -55,6 +59,14 @@ EMBEDDING_WEIGHT = 2.0  # fewer false alarms at equal recall than 1.0, in cross-
 # windows or sentences read alone raised false alarms to 50-80 % (a past danger told in a
 # story reads as present without the story), the last 15 words did not.
 TAIL_WORDS = 15
+# A long message that is not plainly safe as a whole, with one stretch of it (TAIL_WORDS
+# words, every WINDOW_STEP) that reads as an unmistakable cry, is danger: the danger told in
+# the middle, between two questions. The pair that added no false alarm on the development
+# crisis sets (tests/crisis* up to the sixth; 0.15 and 0.9 added 4); stretches read alone
+# at 0.9 raise false alarms on tests/crisis_long/ to a quarter (past dangers told in a story).
+LEANING_TO_DANGER = 0.05
+CLEAR_CRY = 0.995
+WINDOW_STEP = 5
 MAX_CHARS = 2000
 
 
@@ -71,7 +83,7 @@ def lexicon_phrases() -> List[str]:
             line = line.strip()
             if line and not line.startswith("#"):
                 phrases.add(fold(line))
-    return sorted(phrases, key=len, reverse=True)
+    return sorted(phrases, key=lambda phrase: (-len(phrase), phrase))  # longest first; the same order every run
 
 
 def lexicon_pattern(phrases: Sequence[str]) -> re.Pattern:
@@ -130,6 +142,7 @@ class DangerModel:
         self.phrases = list(phrases)
         self.threshold = threshold
         self._lexicon = lexicon_pattern(self.phrases)
+        self._idf_weights = self._idf_weights_of(chars, words)
 
     # -- features -------------------------------------------------------------------------
     @staticmethod
@@ -152,23 +165,29 @@ class DangerModel:
             blocks.append(csr_matrix(embeddings * EMBEDDING_WEIGHT))
         return hstack(blocks, format="csr")
 
+    @staticmethod
+    def _idf_weights_of(chars: TfidfVectorizer, words: TfidfVectorizer) -> Dict[str, np.ndarray]:
+        """The fitted vectorizers' idf weights, taken once: scikit-learn 1.1 sums them anew
+        over the whole vocabulary on every transform (6 % of a message's time)."""
+        return {"chars": chars.idf_.astype(np.float32), "words": words.idf_.astype(np.float32)}
+
     def _tf_idf(self, block: str, folded: List[str]) -> csr_matrix:
-        """The `chars` or `words` vectorizer's transform(folded), with its idf weights taken
-        once: scikit-learn 1.1 sums them anew over the whole vocabulary on every call (6 % of
-        a message's time)."""
+        """The `chars` or `words` vectorizer's transform(folded), with the weights above."""
         vectorizer: TfidfVectorizer = getattr(self, block)
-        weights = self.__dict__.setdefault("_idf_weights", {})  # not in __init__: models are unpickled
-        if block not in weights:
-            weights[block] = vectorizer.idf_.astype(np.float32)
         counts = CountVectorizer.transform(vectorizer, folded)
         if vectorizer.sublinear_tf:
             np.log(counts.data, counts.data)
             counts.data += 1
-        counts.data *= weights[block][counts.indices]
+        counts.data *= self._idf_weights[block][counts.indices]
         return normalize(counts, norm=vectorizer.norm, copy=False)
 
     def __getstate__(self):
+        # The weights are the vectorizers' own: not stored twice, taken again when read back.
         return {key: value for key, value in self.__dict__.items() if key != "_idf_weights"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._idf_weights = self._idf_weights_of(self.chars, self.words)
 
     def _word_features(self, folded: str) -> List[float]:
         """A lexicon hit, the same scaled by the message's length, and suicide words."""
@@ -184,7 +203,7 @@ class DangerModel:
         phrases = lexicon_phrases()
         texts = [e.text for e in examples] + phrases
         labels = np.array([e.danger for e in examples] + [True] * len(phrases))
-        embeddings = embed(texts) if use_embeddings else None
+        embeddings = embed(texts, training=True) if use_embeddings else None
         folds = list(StratifiedKFold(n_splits=4, shuffle=True, random_state=0).split(texts, labels))
         jobs = [delayed(cls._fit)(texts, labels, phrases, C, MAX_THRESHOLD, embeddings)]
         jobs += [delayed(cls._fold_scores)(texts, labels, phrases, C, embeddings, train_index, test_index)
@@ -203,7 +222,7 @@ class DangerModel:
         chars.fit(folded)
         words.fit(folded)
         chars.stop_words_ = words.stop_words_ = None  # the pruned n-grams: megabytes never read
-        classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="liblinear")
+        classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="liblinear", random_state=0)
         model = cls(chars, words, classifier, phrases, threshold, uses_embeddings=embeddings is not None)
         classifier.fit(model._features(texts, embeddings), labels)
         return model
@@ -231,14 +250,21 @@ class DangerModel:
         return float(self.scores([text], None if embedding is None else embedding.reshape(1, -1))[0])
 
     def message_score(self, text: str, embedding: Optional[np.ndarray] = None) -> float:
-        """The message's score; for a long one, its last TAIL_WORDS words are scored on their
-        own too, and the higher counts: a story that ends in danger now ("I wanted to ask
-        about the course, but now my roommate fell and is shaking") reads, as a whole, as
-        the story it mostly is."""
-        score = self.score(text, embedding)
+        """The message's score. A long one is also read in parts, and the higher score
+        counts: a story that ends in danger now ("I wanted to ask about the course, but now
+        my roommate fell and is shaking") reads, as a whole, as the story it mostly is. Its
+        last TAIL_WORDS words always count; a stretch in the middle only when it is an
+        unmistakable cry in a message that is not plainly safe (see LEANING_TO_DANGER)."""
+        whole = self.score(text, embedding)
         words = (text or "")[:MAX_CHARS].split()
-        if len(words) > LONG_MESSAGE_WORDS:
-            score = max(score, self.score(" ".join(words[-TAIL_WORDS:])))
+        if len(words) <= LONG_MESSAGE_WORDS:
+            return whole
+        score = max(whole, self.score(" ".join(words[-TAIL_WORDS:])))
+        if whole >= LEANING_TO_DANGER and not self.is_danger(score):  # parts read only when they can decide
+            stretches = [" ".join(words[start:start + TAIL_WORDS]) for start in range(0, len(words) - TAIL_WORDS, WINDOW_STEP)]
+            clearest = float(self.scores(stretches).max()) if stretches else 0.0
+            if clearest >= CLEAR_CRY:
+                score = clearest
         return score
 
     def is_danger(self, score: float) -> bool:

@@ -42,15 +42,18 @@ def _embed_one(text: str) -> np.ndarray:
     return encoder().query(text)
 
 
-def embed(texts: Sequence[str]) -> Optional[np.ndarray]:
-    """One L2-normalised row per text, or None without an encoder. One text (a message being
-    answered) is embedded at once; many (training) in batches, through the disk cache."""
+def embed(texts: Sequence[str], training: bool = False) -> Optional[np.ndarray]:
+    """One L2-normalised row per text, or None without an encoder. Training data goes through
+    the disk cache; what people write (a message, parts of a long one) never does."""
     if encoder() is None:
         return None
     texts = [_expanded((t or " ")[:MAX_CHARS])[:MAX_CHARS] for t in texts]
+    if training:
+        return _embed_many(texts)
     if len(texts) == 1:
         return _embed_one(texts[0]).reshape(1, -1).astype(np.float32)
-    return _embed_many(texts)
+    return np.vstack([np.asarray(encoder().encode(texts[start:start + BATCH], True), dtype=np.float32)
+                      for start in range(0, len(texts), BATCH)]) if texts else np.zeros((0, DIMENSIONS), np.float32)
 
 
 def _expanded(text: str) -> str:
@@ -76,7 +79,7 @@ def _embed_many(texts: Sequence[str]) -> np.ndarray:
     for start in range(0, len(missing), BATCH):
         chunk = missing[start:start + BATCH]
         for text, vector in zip(chunk, encoder().encode(chunk, True)):
-            cache[_key(text)] = np.asarray(vector, dtype=np.float32)
+            cache[_key(text)] = np.asarray(vector, dtype=np.float16)  # as stored: a first training = a later one
     if missing:
         _write_cache(cache)
     return np.vstack([cache[_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, DIMENSIONS), np.float32)

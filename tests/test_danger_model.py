@@ -19,7 +19,7 @@ def model() -> DangerModel:
     phrases = lexicon_phrases()[:50]
     texts = DANGER + SAFE + phrases
     labels = np.array([True] * len(DANGER) + [False] * len(SAFE) + [True] * len(phrases))
-    return DangerModel._fit(texts, labels, phrases, C=10.0, threshold=0.5)
+    return DangerModel._fit(texts, labels, phrases, C=10.0, threshold=0.45)
 
 
 @pytest.mark.parametrize("block", ["chars", "words"])
@@ -34,7 +34,6 @@ def test_its_tf_idf_is_scikit_learns(model, block):
 def test_a_model_read_back_scores_as_the_trained_one(model):
     before = model.scores(MESSAGES)
     again = pickle.loads(pickle.dumps(model))
-    assert "_idf_weights" not in again.__dict__  # taken anew from the vectorizers it was read with
     assert np.allclose(again.scores(MESSAGES), before)
     assert min(again.scores(DANGER)) > max(again.scores(SAFE))
 
@@ -44,6 +43,7 @@ def test_a_long_message_is_scored_by_its_end_too(model):
              "the course and the papers and the school for the little one, and today")
     ending = "my father is not breathing"
     long_message = f"{story} {ending}"
-    assert model.message_score(long_message) == max(model.score(long_message), model.score(" ".join(long_message.split()[-15:])))
-    assert model.message_score(long_message) > model.score(long_message)  # its end is read as the cry it is
+    assert not model.is_danger(model.score(long_message))  # read as a whole, the story hides the cry
+    assert model.is_danger(model.message_score(long_message))  # its end is read as the cry it is
+    assert not model.is_danger(model.message_score(story))  # the story alone is no cry
     assert model.message_score(ending) == model.score(ending)  # a short message is read once

@@ -293,3 +293,21 @@ def test_conversations_stored_before_namespaces_are_moved_under_their_channel(tr
     telegram = asyncio.run(store.retrieve_full_tracker("tg:123456789"))
     assert any(isinstance(e, SessionStarted) for e in telegram.events)  # with what came before its first message
     store.engine.dispose()
+
+
+def test_what_a_person_writes_is_not_kept_in_the_embedding_cache(chat):
+    """The disk cache of sentence embeddings is for the training data. This message reads as a
+    library question as a whole, so the danger model reads it in stretches too (and finds the
+    fall): neither the message nor a stretch of it is left on disk."""
+    from bot import sentence_embedding
+
+    words = ("bonjour, je m'appelle Leyla Haddad et je voudrais savoir si la bibliothèque de Saint-Jean-de-la-Ruelle "
+             "prête des livres en arabe pour les enfants. mon mari vient de tomber dans l'escalier, il saigne beaucoup "
+             "de la tête et il ne répond plus quand je lui parle. et est-ce qu'il faut une carte pour chaque enfant ou "
+             "une seule pour la famille ?").split()
+    messages = chat({"city": "saint-jean-de-la-ruelle", "language": "fr"}).send(" ".join(words))
+    assert messages and messages[0].get("text") == text("emergency", "fr")
+    stretches = [" ".join(words[start:start + 15]) for start in range(0, len(words) - 14)]
+    kept = sentence_embedding._read_cache()
+    assert kept, "the training filled the cache"
+    assert not [s for s in [" ".join(words), *stretches] if sentence_embedding._key(s) in kept]

@@ -81,6 +81,27 @@ def test_danger_at_the_end_of_a_long_story_gets_112_first(chat):
     assert first_reply(messages) == text("emergency", "en"), dump(messages)
 
 
+MIDDLE_DANGER = ("bonjour, je voudrais savoir si la bibliothèque de Saint-Jean-de-la-Ruelle prête des livres en arabe "
+                 "pour les enfants. mon mari vient de tomber dans l'escalier, il saigne beaucoup de la tête et il ne "
+                 "répond plus quand je lui parle. et est-ce qu'il faut une carte pour chaque enfant ou une seule pour la famille ?")
+PAST_DANGER_STORY = ("hello, in 2019 the boat sank near Lesbos and my cousin drowned in front of me, I was in the water for "
+                     "three hours before they pulled me out. now I live in Mechelen and I would like to know if there is a "
+                     "psychologist who speaks Tigrinya, and whether it is free with my card from the health insurance.")
+
+
+def test_danger_in_the_middle_of_a_long_message_gets_112_first(chat, rasa_server):
+    """Read as a whole, the message is about a library card: the cry is in one stretch of it."""
+    user = chat({"city": "saint-jean-de-la-ruelle", "language": "fr"})
+    messages = user.send(MIDDLE_DANGER)
+    assert first_reply(messages) == text("emergency", "fr"), dump(messages)
+
+
+def test_a_long_story_of_a_past_danger_gets_no_alarm(chat):
+    user = chat({"city": "mechelen", "language": "en"})
+    messages = user.send(PAST_DANGER_STORY)
+    assert messages and "112" not in first_reply(messages), dump(messages)
+
+
 def test_parse_reports_no_danger_for_an_idiom(rasa_server):
     parsed = requests.post(f"{rasa_server}/model/parse", params=with_token(), json={"text": "this paperwork is killing me"}, timeout=30).json()
     assert parsed["emergency"]["danger"] is False

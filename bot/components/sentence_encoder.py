@@ -37,12 +37,15 @@ class SentenceEncoder(DenseFeaturizer, GraphComponent):
         return cls(execution_context.node_name, config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
+        self._add_features(training_data.training_examples, training=True)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
+        return self._add_features(messages, training=False)
+
+    def _add_features(self, messages: List[Message], training: bool) -> List[Message]:
         # Every message gets the features, an empty one too: the classifier needs its columns.
-        vectors = embed([m.get(TEXT) or "" for m in messages])
+        vectors = embed([m.get(TEXT) or "" for m in messages], training=training)
         if vectors is None:
             return messages
         for message, vector in zip(messages, vectors):
