@@ -52,8 +52,13 @@ def embed(texts: Sequence[str], training: bool = False) -> Optional[np.ndarray]:
         return _embed_many(texts)
     if len(texts) == 1:
         return _embed_one(texts[0]).reshape(1, -1).astype(np.float32)
-    return np.vstack([np.asarray(encoder().encode(texts[start:start + BATCH], True), dtype=np.float32)
-                      for start in range(0, len(texts), BATCH)]) if texts else np.zeros((0, DIMENSIONS), np.float32)
+    return _encode(texts) if texts else np.zeros((0, DIMENSIONS), np.float32)
+
+
+def _encode(texts: Sequence[str]) -> np.ndarray:
+    """The encoder's rows for `texts` (at least one), BATCH at a time."""
+    return np.vstack([encoder().encode(list(texts[start:start + BATCH]), True)
+                      for start in range(0, len(texts), BATCH)]).astype(np.float32)
 
 
 def _expanded(text: str) -> str:
@@ -76,11 +81,9 @@ def _key(text: str) -> str:
 def _embed_many(texts: Sequence[str]) -> np.ndarray:
     cache = _read_cache()
     missing = sorted({t for t in texts if _key(t) not in cache})
-    for start in range(0, len(missing), BATCH):
-        chunk = missing[start:start + BATCH]
-        for text, vector in zip(chunk, encoder().encode(chunk, True)):
-            cache[_key(text)] = np.asarray(vector, dtype=np.float16)  # as stored: a first training = a later one
     if missing:
+        for text, vector in zip(missing, _encode(missing)):
+            cache[_key(text)] = vector.astype(np.float16)  # as stored: a first training = a later one
         _write_cache(cache)
     return np.vstack([cache[_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, DIMENSIONS), np.float32)
 
