@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bench.nlu_eval import (
-    CRISIS_DIR, CRISIS_SETS, FIFTH_CRISIS_DIR, FOURTH_CRISIS_DIR, FRESH_CRISIS_DIR, LONG_CRISIS_DIR, REALISTIC_DIR, SEVENTH_CRISIS_DIR, SIXTH_CRISIS_DIR,
+    CRISIS_DIR, CRISIS_SETS, FIFTH_CRISIS_DIR, FOURTH_CRISIS_DIR, FRESH_CRISIS_DIR, LONG_CRISIS_DIR, REALISTIC_SETS, SEVENTH_CRISIS_DIR, SIXTH_CRISIS_DIR,
     THIRD_CRISIS_DIR,
     held_out, message_set,
 )
@@ -35,7 +35,7 @@ def training_texts():
 
 
 @pytest.mark.parametrize("name,rows", [
-    ("held-out", held_out()), ("realistic", message_set(REALISTIC_DIR)),
+    ("held-out", held_out()), *((name, message_set(directory)) for name, directory in REALISTIC_SETS.items()),
     *((name, message_set(directory)) for name, directory in CRISIS_SETS.items()),
 ])
 def test_no_evaluation_message_is_in_the_training_data(name, rows):
@@ -44,8 +44,9 @@ def test_no_evaluation_message_is_in_the_training_data(name, rows):
     assert not overlap, f"{name} messages found in the training data: {overlap}"
 
 
-def test_the_realistic_set_covers_every_language_kind_and_romanized_script():
-    rows = message_set(REALISTIC_DIR)
+@pytest.mark.parametrize("directory", REALISTIC_SETS.values())
+def test_the_realistic_set_covers_every_language_kind_and_romanized_script(directory):
+    rows = message_set(directory)
     for language in LANGUAGES:
         mine = [r for r in rows if r["language"] == language]
         assert len(mine) >= 25, language
