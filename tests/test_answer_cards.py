@@ -155,11 +155,19 @@ def test_an_emergency_answer_starts_with_the_112_card(stack):
 
 # --- the widget, as a person on a phone or a computer sees it ---------------------------------
 
-def input_fully_visible(page: WidgetPage) -> bool:
-    box = page.page.locator(f"{WIDGET} textarea").bounding_box()
-    viewport = page.page.viewport_size
-    scrolled = page.page.evaluate("window.scrollY")
-    return scrolled == 0 and box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+def input_fully_visible(page: WidgetPage, settle_seconds: float = 5.0) -> bool:
+    """Whether the input field is on screen without scrolling once the page has settled: on a
+    busy machine the widget is still being laid out for a moment after the field first shows."""
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        box = page.page.locator(f"{WIDGET} textarea").bounding_box()
+        viewport = page.page.viewport_size
+        scrolled = page.page.evaluate("window.scrollY")
+        if scrolled == 0 and box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        page.page.wait_for_timeout(100)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
