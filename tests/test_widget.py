@@ -275,8 +275,10 @@ def test_arabic_conversation_is_right_to_left_and_survives_a_reload(open_widget,
     assert_shows_answer(widget, intro, names)
     widget.wait_for_text(text("related", "ar"))
     # right to left: the bot's messages start at the right edge, the user's at the left
-    bot_box = widget.page.locator(f"{WIDGET} .item.bot").last.bounding_box()
-    user_box = widget.page.locator(f"{WIDGET} .item.user").last.bounding_box()
+    bot_item, user_item = (widget.page.locator(f"{WIDGET} .item.{who}").last for who in ("bot", "user"))
+    expect(bot_item).to_be_visible()  # measured once shown: a box is None while an item is not
+    expect(user_item).to_be_visible()
+    bot_box, user_box = bot_item.bounding_box(), user_item.bounding_box()
     assert bot_box["x"] + bot_box["width"] > user_box["x"] + user_box["width"]
     widget.screenshot(ARTIFACTS / "widget-desktop-ar.png")
     widget.page.set_viewport_size(PHONE)
