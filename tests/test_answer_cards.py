@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
 
 from bot import servers
 from replies.texts import text
@@ -155,19 +155,21 @@ def test_an_emergency_answer_starts_with_the_112_card(stack):
 
 # --- the widget, as a person on a phone or a computer sees it ---------------------------------
 
-def input_fully_visible(page: WidgetPage, settle_seconds: float = 5.0) -> bool:
+ON_SCREEN_UNSCROLLED = """field => {
+  const box = field.getBoundingClientRect();
+  return window.scrollY === 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+def input_fully_visible(page: WidgetPage) -> bool:
     """Whether the input field is on screen without scrolling once the page has settled: on a
     busy machine the widget is still being laid out for a moment after the field first shows."""
-    deadline = time.monotonic() + settle_seconds
-    while True:
-        box = page.page.locator(f"{WIDGET} textarea").bounding_box()
-        viewport = page.page.viewport_size
-        scrolled = page.page.evaluate("window.scrollY")
-        if scrolled == 0 and box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]:
-            return True
-        if time.monotonic() > deadline:
-            return False
-        page.page.wait_for_timeout(100)
+    field = page.page.locator(f"{WIDGET} textarea").element_handle()
+    try:
+        page.page.wait_for_function(ON_SCREEN_UNSCROLLED, arg=field, timeout=5000)
+        return True
+    except PlaywrightTimeoutError:
+        return False
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
