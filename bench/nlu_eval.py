@@ -66,6 +66,9 @@ SEVENTH_CRISIS_DIR = TESTS_DIR / "crisis_seventh"
 CRISIS_SETS = {"crisis": CRISIS_DIR, "crisis, fresh": FRESH_CRISIS_DIR, "crisis, third": THIRD_CRISIS_DIR,
                "crisis, fourth": FOURTH_CRISIS_DIR, "crisis, fifth": FIFTH_CRISIS_DIR, "crisis, long": LONG_CRISIS_DIR,
                "crisis, sixth": SIXTH_CRISIS_DIR, "crisis, seventh": SEVENTH_CRISIS_DIR}
+# The sets whose misses and false alarms have steered the danger model (see the docstring);
+# the seventh was only measured, never read to decide.
+DEVELOPMENT_CRISIS_SETS = [name for name in CRISIS_SETS if name != "crisis, seventh"]
 DEFAULT_PIPELINE_CONFIG = servers.PROJECT_ROOT / "bench" / "rasa_init_config.yml"
 DEFAULT_PIPELINE_MODELS = servers.PROJECT_ROOT / "var" / "bench" / "rasa-init-nlu"
 SHORT_WORDS = 3
@@ -108,7 +111,8 @@ def train_default_pipeline() -> Path:
     return latest_model(DEFAULT_PIPELINE_MODELS)
 
 
-def parse_all(model: Path, texts: List[str]) -> List[Dict]:
+def parse_sets(model: Path, sets: Dict[str, List[str]]) -> Dict[str, List[Dict]]:
+    """Every set's texts parsed by the model, loaded once (a load takes tens of seconds)."""
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
@@ -116,7 +120,10 @@ def parse_all(model: Path, texts: List[str]) -> List[Dict]:
     agent = Agent.load(str(model))
 
     async def run():
-        return [await agent.parse_message(text) for text in texts]
+        parses = {}
+        for name, texts in sets.items():
+            parses[name] = [await agent.parse_message(text) for text in texts]
+        return parses
 
     return asyncio.run(run())
 
@@ -257,6 +264,43 @@ def report_crisis(name: str, rows: List[Dict], parses: List[Dict]) -> None:
     print(f"false alarms ({len(alarms)}):", *alarms, sep="\n  ")
 
 
+def danger_score(parse: Dict) -> float:
+    return float((parse.get("emergency") or {}).get("score") or 0.0)
+
+
+def report_everyday_alarms(sets: Dict[str, List[Dict]], parses: Dict[str, List[Dict]]) -> None:
+    """Everyday questions (the realistic sets: no one is in danger) that get 112 first."""
+    for name in REALISTIC_SETS:
+        flagged = [bool((p.get("emergency") or {}).get("danger")) for p in parses[name]]
+        lines = [[group, len(indices), sum(flagged[i] for i in indices), ratio(sum(flagged[i] for i in indices), len(indices))]
+                 for group, indices in [*grouped(sets[name], "kind").items(), ("all", list(range(len(flagged))))]]
+        table(f"Everyday questions read as danger ({name})", ["kind", "n", "read as danger", "rate"], lines)
+        print(*(f"  {danger_score(p):.3f}  {r['text']}" for r, p, f in zip(sets[name], parses[name], flagged) if f), sep="\n")
+
+
+def report_threshold(sets: Dict[str, List[Dict]], parses: Dict[str, List[Dict]]) -> None:
+    """The danger threshold against the sets: at the model's own, and at the highest that
+    misses no danger message of the development sets (the rule that set the model's bound)."""
+    def scored(names, danger):
+        return [danger_score(p) for name in names for r, p in zip(sets[name], parses[name]) if r.get("danger", False) == danger]
+
+    development_danger = scored(DEVELOPMENT_CRISIS_SETS, True)
+    model_threshold = min((danger_score(p) for name in parses for p in parses[name]
+                           if (p.get("emergency") or {}).get("danger")), default=1.0)
+    lines = []
+    for label, threshold in (("model (lowest score read as danger)", model_threshold),
+                             ("missing no development cry", min(development_danger))):
+        row = [label, f"{threshold:.3f}"]
+        for names in (DEVELOPMENT_CRISIS_SETS, ["crisis, seventh"]):
+            danger, safe = scored(names, True), scored(names, False)
+            row += [sum(s < threshold for s in danger), len(danger), sum(s >= threshold for s in safe), len(safe)]
+        everyday = [danger_score(p) for name in REALISTIC_SETS for p in parses[name]]
+        row += [sum(s >= threshold for s in everyday), len(everyday)]
+        lines.append(row)
+    table("Danger threshold", ["threshold", "value", "dev missed", "of", "dev false alarms", "of",
+                               "seventh missed", "of", "seventh false alarms", "of", "everyday read as danger", "of"], lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-model", type=Path, help="a trained rasa-init NLU model to compare with")
@@ -268,9 +312,9 @@ def main() -> None:
     model = args.model or latest_model(servers.MODELS_DIR)
     sets = {"held-out": held_out(), **{name: message_set(directory) for name, directory in REALISTIC_SETS.items()},
             **{name: message_set(directory) for name, directory in CRISIS_SETS.items()}}
-    parses = {name: parse_all(model, [r["text"] for r in rows]) for name, rows in sets.items()}
+    parses = parse_sets(model, {name: [r["text"] for r in rows] for name, rows in sets.items()})
     baseline_model = args.baseline_model or (train_default_pipeline() if args.train_baseline else None)
-    baseline = {name: parse_all(baseline_model, [r["text"] for r in sets[name]]) for name in ("held-out", *REALISTIC_SETS)} \
+    baseline = parse_sets(baseline_model, {name: [r["text"] for r in sets[name]] for name in ("held-out", *REALISTIC_SETS)}) \
         if baseline_model else {}
 
     print(f"\n$ {Path(sys.executable).name} -m bench.nlu_eval {' '.join(sys.argv[1:])}")
@@ -287,6 +331,8 @@ def main() -> None:
     report_languages(everything, everything_parses, peers)
     for name in CRISIS_SETS:
         report_crisis(name, sets[name], parses[name])
+    report_everyday_alarms(sets, parses)
+    report_threshold(sets, parses)
 
 
 if __name__ == "__main__":
