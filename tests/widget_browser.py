@@ -37,6 +37,11 @@ READ_LOG = """host => [...host.shadowRoot.querySelectorAll('.log .item:not(.typi
 })"""
 
 
+# Resolves once the fonts are in and two frames have been laid out and painted.
+SETTLED = """() => document.fonts.ready.then(() => new Promise(
+  done => requestAnimationFrame(() => requestAnimationFrame(done))))"""
+
+
 class ChromiumSession:
     """One browser for a test module."""
 
@@ -69,7 +74,10 @@ class WidgetPage:
         return self
 
     def wait_until_shown(self) -> None:
+        """The widget's field is shown and the page has settled: on a busy machine the layout
+        still moves for a moment after the field first shows (fonts, then a frame or two)."""
         expect(self.page.locator(f"{WIDGET} textarea")).to_be_visible()
+        self.page.evaluate(SETTLED)
 
     def reload(self) -> None:
         self.page.reload()
