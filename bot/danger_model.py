@@ -47,7 +47,8 @@ TARGET_RECALL = 0.96
 # 1,166 danger messages of the development crisis sets (tests/crisis* up to the sixth) were
 # missed (false alarms 5.4 %). 0.22 is the highest threshold that missed none of them
 # (false alarms 7.1 %; the danger model alone, measured 2026-12-06 on make eval's model).
-MIN_THRESHOLD, MAX_THRESHOLD = 0.1, 0.22
+# With the care-question data (data/safety/*_care.yml) it is 0.219 (research/danger_sweep/).
+MIN_THRESHOLD, MAX_THRESHOLD = 0.1, 0.219
 LEXICON_WEIGHT = 1.0  # the lexicon feature's value before the model weighs it
 # A lexicon word in a long message ("a fire last year, now I need a flat") is weighed apart
 # from one in a short cry ("fire!"): the model learns how much the rest of a message counts.
