@@ -242,8 +242,16 @@ def report_languages(rows: List[Dict], ours: List[Dict], peers: Dict[str, Callab
     table("Language identification per language", ["language", "n", *codes], per_language)
 
 
+def read_as_danger(parse: Dict) -> bool:
+    return bool((parse.get("emergency") or {}).get("danger"))
+
+
+def danger_score(parse: Dict) -> float:
+    return float((parse.get("emergency") or {}).get("score") or 0.0)
+
+
 def report_crisis(name: str, rows: List[Dict], parses: List[Dict]) -> None:
-    ours = [bool((p.get("emergency") or {}).get("danger")) for p in parses]
+    ours = [read_as_danger(p) for p in parses]
     lexicon = lexicon_peer()
     peer = [lexicon(r["text"]) for r in rows]
 
@@ -264,14 +272,10 @@ def report_crisis(name: str, rows: List[Dict], parses: List[Dict]) -> None:
     print(f"false alarms ({len(alarms)}):", *alarms, sep="\n  ")
 
 
-def danger_score(parse: Dict) -> float:
-    return float((parse.get("emergency") or {}).get("score") or 0.0)
-
-
 def report_everyday_alarms(sets: Dict[str, List[Dict]], parses: Dict[str, List[Dict]]) -> None:
     """Everyday questions (the realistic sets: no one is in danger) that get 112 first."""
     for name in REALISTIC_SETS:
-        flagged = [bool((p.get("emergency") or {}).get("danger")) for p in parses[name]]
+        flagged = [read_as_danger(p) for p in parses[name]]
         lines = [[group, len(indices), sum(flagged[i] for i in indices), ratio(sum(flagged[i] for i in indices), len(indices))]
                  for group, indices in [*grouped(sets[name], "kind").items(), ("all", list(range(len(flagged))))]]
         table(f"Everyday questions read as danger ({name})", ["kind", "n", "read as danger", "rate"], lines)
@@ -285,8 +289,7 @@ def report_threshold(sets: Dict[str, List[Dict]], parses: Dict[str, List[Dict]])
         return [danger_score(p) for name in names for r, p in zip(sets[name], parses[name]) if r.get("danger", False) == danger]
 
     development_danger = scored(DEVELOPMENT_CRISIS_SETS, True)
-    model_threshold = min((danger_score(p) for name in parses for p in parses[name]
-                           if (p.get("emergency") or {}).get("danger")), default=1.0)
+    model_threshold = min((danger_score(p) for name in parses for p in parses[name] if read_as_danger(p)), default=1.0)
     lines = []
     for label, threshold in (("model (lowest score read as danger)", model_threshold),
                              ("missing no development cry", min(development_danger))):
