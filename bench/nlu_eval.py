@@ -21,6 +21,8 @@ Three sets, each written apart from the training data (tests/overlap check: test
 - tests/crisis_long/: long messages (30-90 words) whose danger comes late in the story or not
   at all, by a sixth author, 7 and 7 in each language: the development set of the danger
   model's reading of a long message's end (bot/danger_model.py).
+- tests/crisis_care/: one kind, danger now beside a question about care, 12 and 12 in each
+  language, by a later author; its misses chose the *_care safety data (a development set).
 The crisis sets are never trained on, but they are development sets now: their misses and
 false alarms chose which kinds of safety data later authors wrote, and the recall target of
 bot/danger_model.py was read beside them. Sets written without sight of the project are the test.
@@ -63,12 +65,17 @@ LONG_CRISIS_DIR = TESTS_DIR / "crisis_long"
 SIXTH_CRISIS_DIR = TESTS_DIR / "crisis_sixth"
 # An eighth author, likewise: 12 languages, 10 danger kinds and 9 kinds of look-alike each.
 SEVENTH_CRISIS_DIR = TESTS_DIR / "crisis_seventh"
+# One kind only, by a later author who read nothing of the project: danger now beside a
+# question about care ("my son drank bleach, where is the nearest hospital"). Its misses
+# chose the data/safety/*_care.yml data: a development set.
+CARE_CRISIS_DIR = TESTS_DIR / "crisis_care"
 CRISIS_SETS = {"crisis": CRISIS_DIR, "crisis, fresh": FRESH_CRISIS_DIR, "crisis, third": THIRD_CRISIS_DIR,
                "crisis, fourth": FOURTH_CRISIS_DIR, "crisis, fifth": FIFTH_CRISIS_DIR, "crisis, long": LONG_CRISIS_DIR,
-               "crisis, sixth": SIXTH_CRISIS_DIR, "crisis, seventh": SEVENTH_CRISIS_DIR}
-# The sets whose misses and false alarms have steered the danger model (see the docstring);
-# the seventh was only measured, never read to decide.
-DEVELOPMENT_CRISIS_SETS = [name for name in CRISIS_SETS if name != "crisis, seventh"]
+               "crisis, sixth": SIXTH_CRISIS_DIR, "crisis, seventh": SEVENTH_CRISIS_DIR, "crisis, care": CARE_CRISIS_DIR}
+# The sets that set the danger threshold (bot/danger_model.py: the highest missing none of
+# their cries). The seventh was only measured, never read to decide; the care set came after
+# the threshold's rule and still has misses it shows on its own.
+DEVELOPMENT_CRISIS_SETS = [name for name in CRISIS_SETS if name not in ("crisis, seventh", "crisis, care")]
 DEFAULT_PIPELINE_CONFIG = servers.PROJECT_ROOT / "bench" / "rasa_init_config.yml"
 DEFAULT_PIPELINE_MODELS = servers.PROJECT_ROOT / "var" / "bench" / "rasa-init-nlu"
 SHORT_WORDS = 3

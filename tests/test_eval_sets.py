@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bench.nlu_eval import (
-    CRISIS_DIR, CRISIS_SETS, FIFTH_CRISIS_DIR, FOURTH_CRISIS_DIR, FRESH_CRISIS_DIR, LONG_CRISIS_DIR, REALISTIC_SETS, SEVENTH_CRISIS_DIR, SIXTH_CRISIS_DIR,
+    CARE_CRISIS_DIR, CRISIS_DIR, CRISIS_SETS, FIFTH_CRISIS_DIR, FOURTH_CRISIS_DIR, FRESH_CRISIS_DIR, LONG_CRISIS_DIR, REALISTIC_SETS, SEVENTH_CRISIS_DIR, SIXTH_CRISIS_DIR,
     THIRD_CRISIS_DIR,
     held_out, message_set,
 )
@@ -57,7 +57,7 @@ def test_the_realistic_set_covers_every_language_kind_and_romanized_script(direc
 
 
 @pytest.mark.parametrize("directory", [CRISIS_DIR, FRESH_CRISIS_DIR, FIFTH_CRISIS_DIR, LONG_CRISIS_DIR, SIXTH_CRISIS_DIR,
-                                       SEVENTH_CRISIS_DIR])
+                                       SEVENTH_CRISIS_DIR, CARE_CRISIS_DIR])
 def test_the_crisis_set_has_danger_and_look_alikes_in_every_language(directory):
     rows = message_set(directory)
     for language in LANGUAGES:
@@ -67,7 +67,7 @@ def test_the_crisis_set_has_danger_and_look_alikes_in_every_language(directory):
             assert any(r.get("script") == "latin" and r["danger"] for r in mine), language
 
 
-@pytest.mark.parametrize("directory", [THIRD_CRISIS_DIR, FOURTH_CRISIS_DIR, SIXTH_CRISIS_DIR, SEVENTH_CRISIS_DIR])
+@pytest.mark.parametrize("directory", [THIRD_CRISIS_DIR, FOURTH_CRISIS_DIR, SIXTH_CRISIS_DIR, SEVENTH_CRISIS_DIR, CARE_CRISIS_DIR])
 def test_a_later_authors_crisis_set_has_at_least_ten_of_each_in_each_of_its_languages(directory):
     rows = message_set(directory)
     languages = {r["language"] for r in rows}
