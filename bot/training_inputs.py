@@ -20,6 +20,8 @@ INPUTS = (
     "config.yml", "domain.yml", "data", "replies/locales", "knowledge/taxonomy.yml", "bot/components",
     # the place names the city masker reads (bot/name_matching.py) while the intents are learnt
     "knowledge/city_spellings.yml", "knowledge/city_regions.yml",
+    # the danger model's lexicon and suicide words (bot/danger_model.py, bot/suicide.py)
+    "bot/emergency_words", "bot/suicide_words",
 )
 SUFFIX = ".inputs"
 _PROJECT_IMPORT = re.compile(r"^\s*from (bot|replies)(?:\.(\w+))? import ([\w, ]+)", re.MULTILINE)
