@@ -11,11 +11,9 @@ whether the message speaks of ending one's life (bot/suicide.py: "en finir", "fa
 are everyday words too, so the model weighs it against the rest of the message); and,
 when the sentence encoder is installed, the sentence's embedding (meaning beyond the words).
 
-The decision threshold is chosen for recall: by cross-validation on the training data, the
-highest threshold that still catches `TARGET_RECALL` of the danger messages. A false alarm
-costs one message about 112; a miss can cost a life.
+The decision threshold is chosen for recall, on the development crisis sets (see THRESHOLD).
+A false alarm costs one message about 112; a miss can cost a life.
 """
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +21,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
-from joblib import Parallel, delayed
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
 from bot.name_matching import fold
@@ -38,17 +34,15 @@ from bot.transliteration import romanized_forms
 
 SAFETY_DATA_DIR = PROJECT_ROOT / "data" / "safety"
 LEXICON_DIR = Path(__file__).resolve().parent / "emergency_words"
-# Measured by 4-fold cross-validation on the training data, whose look-alikes are chosen to
-# be hard. A missed cry costs far more than a false alarm (112 first, then the answer): 0.96
-# there (threshold about 0.26) kept 0.996 of the danger messages of the four crisis sets
-# (never trained on) at 5.5% false alarms; 0.95 (about 0.35) kept 0.990 at 3.2%.
-TARGET_RECALL = 0.96
-# As the training data grew harder, that target moved the threshold to 0.31, where 6 of the
-# 1,166 danger messages of the development crisis sets (tests/crisis* up to the sixth) were
-# missed (false alarms 5.4 %). 0.22 is the highest threshold that missed none of them
-# (false alarms 7.1 %; the danger model alone, measured 2026-12-06 on make eval's model).
-# With the care-question data (data/safety/*_care.yml) it is 0.219 (research/danger_sweep/).
-MIN_THRESHOLD, MAX_THRESHOLD = 0.1, 0.219
+# The highest threshold that misses no danger message of the development crisis sets
+# (bench/nlu_eval.py's DEVELOPMENT_CRISIS_SETS; make eval's "Danger threshold" table shows it
+# for the model it reads). 0.22 missed none of their 1,166 (false alarms 7.1 %); with the
+# care-question data (data/safety/*_care.yml) it is 0.219 (research/danger_sweep/). It was
+# once taken by 4-fold cross-validation on the training data (the threshold keeping 0.96 of
+# its danger messages), capped here; as the look-alikes grew harder that gave 0.31, which
+# missed 6 of them, so the cap always decided. Without those four extra fits the model trains
+# in 46 s instead of 115 s (its embeddings cached; the same model, the same make eval).
+THRESHOLD = 0.219
 LEXICON_WEIGHT = 1.0  # the lexicon feature's value before the model weighs it
 # A lexicon word in a long message ("a fire last year, now I need a flat") is weighed apart
 # from one in a short cry ("fire!"): the model learns how much the rest of a message counts.
@@ -199,22 +193,12 @@ class DangerModel:
     # -- training ---------------------------------------------------------------------------
     @classmethod
     def train(cls, examples: Sequence[DangerExample], C: float = 10.0, use_embeddings: bool = False) -> "DangerModel":
-        """The model on all examples, its threshold from 4-fold cross-validation: the five
-        fits are independent, and run side by side on the machine's cores."""
+        """The model on all examples (and every lexicon phrase as a cry), at THRESHOLD."""
         phrases = lexicon_phrases()
         texts = [e.text for e in examples] + phrases
         labels = np.array([e.danger for e in examples] + [True] * len(phrases))
         embeddings = embed(texts, training=True) if use_embeddings else None
-        folds = list(StratifiedKFold(n_splits=4, shuffle=True, random_state=0).split(texts, labels))
-        jobs = [delayed(cls._fit)(texts, labels, phrases, C, MAX_THRESHOLD, embeddings)]
-        jobs += [delayed(cls._fold_scores)(texts, labels, phrases, C, embeddings, train_index, test_index)
-                 for train_index, test_index in folds]
-        model, *fold_scores = Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1))(jobs)
-        scores = np.zeros(len(texts))
-        for (_, test_index), part in zip(folds, fold_scores):
-            scores[test_index] = part
-        model.threshold = cls._recall_threshold(scores[labels])
-        return model
+        return cls._fit(texts, labels, phrases, C, THRESHOLD, embeddings)
 
     @classmethod
     def _fit(cls, texts, labels, phrases, C: float, threshold: float, embeddings=None) -> "DangerModel":
@@ -227,20 +211,6 @@ class DangerModel:
         model = cls(chars, words, classifier, phrases, threshold, uses_embeddings=embeddings is not None)
         classifier.fit(model._features(texts, embeddings), labels)
         return model
-
-    @classmethod
-    def _fold_scores(cls, texts, labels, phrases, C: float, embeddings, train_index, test_index) -> np.ndarray:
-        """One fold of the cross-validation: the scores of its held-out messages."""
-        part = (lambda index: embeddings[index]) if embeddings is not None else (lambda index: None)
-        model = cls._fit([texts[i] for i in train_index], labels[train_index], phrases, C, MAX_THRESHOLD, part(train_index))
-        return model.scores([texts[i] for i in test_index], part(test_index))
-
-    @staticmethod
-    def _recall_threshold(danger_scores: np.ndarray) -> float:
-        """The highest threshold that keeps TARGET_RECALL of the danger messages (held-out scores)."""
-        ordered = np.sort(danger_scores)
-        at_recall = ordered[int((1 - TARGET_RECALL) * len(ordered))]
-        return float(min(MAX_THRESHOLD, max(MIN_THRESHOLD, at_recall)))
 
     # -- use ----------------------------------------------------------------------------------
     def scores(self, texts: List[str], embeddings: Optional[np.ndarray] = None) -> np.ndarray:
