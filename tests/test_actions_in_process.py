@@ -96,6 +96,29 @@ def test_a_question_beside_the_danger_is_answered_after_the_numbers():
     assert "AZ Sint-Maarten" in "\n".join(said[said.index(text("after_emergency", "en")):])
 
 
+def test_a_cry_that_asks_nothing_gets_no_topic_the_model_guessed_beside_it():
+    # The model's topic for a cry is noise here (a missing child read as school at 0.6):
+    # after 112 and the numbers, nothing about schools.
+    latest = parse("emergency", message="cant find my son in the market hes 4 he was holding my bag 1 min ago",
+                   ranking=[("school", 0.6), ("social_activities", 0.2)])
+    said = texts(run(ActionEmergency(), latest))
+    assert said[0] == text("emergency", "en")
+    assert text("after_emergency", "en") not in said, said
+    assert not any(text("category_school", "en") in line for line in said), said
+
+
+@pytest.mark.parametrize("language,message", [
+    ("fa", "شوهرم الان منو میزنه، خونه امن برای زنها کجاست"),          # "kojast": where is
+    ("ar", "jouzi 3am yedrabni hala2, wein fi malja2 lal nisa2"),        # Arabizi "wein": where
+    ("el", "με χτυπάει τώρα, πού μπορώ να κοιμηθώ απόψε με τα παιδιά;"),  # the Greek question mark
+])
+def test_a_cry_that_asks_gets_its_question_answered_in_every_script(language, message):
+    latest = parse("emergency", message=message, language=language, ranking=[("shelter", 0.45), ("housing", 0.2)])
+    said = texts(run(ActionEmergency(), latest, language=language))
+    assert said[0] == text("emergency", language)
+    assert text("after_emergency", language) in said, said
+
+
 def test_an_unsure_reading_offers_the_likeliest_topics_as_buttons():
     latest = parse("school", confidence=0.34, message="my son is 8 and stays home all day",
                    ranking=[("school", 0.34), ("social_activities", 0.31), ("social_assistance", 0.12)])
