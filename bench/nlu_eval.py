@@ -26,6 +26,8 @@ Three sets, each written apart from the training data (tests/overlap check: test
 The crisis sets are never trained on, but they are development sets now: their misses and
 false alarms chose which kinds of safety data later authors wrote, and the recall target of
 bot/danger_model.py was read beside them. Sets written without sight of the project are the test.
+What follows 112: how many cries get a topic they did not ask about, and how many everyday
+questions read as danger still get their own answer (actions/needs.py).
 Language identification on all three, beside plain langdetect and lingua (restricted to the
 12 languages), overall, on 1-3 words, and on romanized messages.
 """
@@ -311,6 +313,26 @@ def report_threshold(sets: Dict[str, List[Dict]], parses: Dict[str, List[Dict]])
                                "seventh missed", "of", "seventh false alarms", "of", "everyday read as danger", "of"], lines)
 
 
+def report_beside_danger(sets: Dict[str, List[Dict]], parses: Dict[str, List[Dict]]) -> None:
+    """What follows 112 (actions/needs.py): a cry should get no topic it did not ask about
+    (on the crisis sets, most cries ask nothing), an everyday question read as danger should
+    still get its own answer, and a cry beside a question about care should get that answer."""
+    from actions.needs import question_beside_danger
+
+    def flagged(names, danger):
+        return [(r, p) for name in names for r, p in zip(sets[name], parses[name])
+                if read_as_danger(p) and r.get("danger", False) == danger]
+
+    cries = flagged(DEVELOPMENT_CRISIS_SETS, True)
+    care = flagged(["crisis, care"], True)
+    everyday = flagged(REALISTIC_SETS, False)
+    lines = [["development cries read as danger: given a topic", sum(bool(question_beside_danger(p)) for _, p in cries), len(cries)],
+             ["care-question cries read as danger: given a topic", sum(bool(question_beside_danger(p)) for _, p in care), len(care)],
+             ["everyday questions read as danger: given their own answer",
+              sum(question_beside_danger(p) == r["intent"] for r, p in everyday), len(everyday)]]
+    table("Beside 112", ["messages", "n", "of"], lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-model", type=Path, help="a trained rasa-init NLU model to compare with")
@@ -343,6 +365,7 @@ def main() -> None:
         report_crisis(name, sets[name], parses[name])
     report_everyday_alarms(sets, parses)
     report_threshold(sets, parses)
+    report_beside_danger(sets, parses)
 
 
 if __name__ == "__main__":
