@@ -27,9 +27,10 @@ TOPIC_MIN_CONFIDENCE = 0.05   # a topic worth a button when the bot is unsure
 SECOND_NEED_MIN = 0.15
 QUESTION_BESIDE_DANGER_MIN = 0.3
 # Beside a cry for help, a topic is answered when the message asks something, or when the
-# model is this sure of it. The topic the model reads in a cry is mostly noise ("can't find
-# my son in the market": school 0.84; "smoke under our door": housing 0.75): on the
-# development crisis sets, 824 of 1,166 cries got a topic beside 112, and 374 at this bound.
+# model is this sure of it. The topic the model reads in a cry is mostly noise (a toddler who
+# drank bleach: school 0.54; smoke under the door: housing 0.64): on the development crisis
+# sets, 824 of 1,166 cries got a topic beside 112, and 364 with this rule. A wrong topic the
+# model is sure of still passes (a child lost at the market: school 0.84 to 0.91).
 # An everyday question wrongly read as danger keeps its answer: 57 of the 59 answered right
 # (the realistic sets) at 0.7, the highest bound keeping 95 % of them (measured 2026-12-07).
 UNASKED_TOPIC_BESIDE_DANGER_MIN = 0.7
