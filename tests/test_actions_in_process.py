@@ -111,12 +111,16 @@ def test_a_cry_that_asks_nothing_gets_no_topic_the_model_guessed_beside_it():
     ("fa", "شوهرم الان منو میزنه، خونه امن برای زنها کجاست"),          # "kojast": where is
     ("ar", "jouzi 3am yedrabni hala2, wein fi malja2 lal nisa2"),        # Arabizi "wein": where
     ("el", "με χτυπάει τώρα, πού μπορώ να κοιμηθώ απόψε με τα παιδιά;"),  # the Greek question mark
+    ("ru", "он бьёт меня прямо сейчас, где можно переночевать с детьми"),  # "где": where
 ])
 def test_a_cry_that_asks_gets_its_question_answered_in_every_script(language, message):
     latest = parse("emergency", message=message, language=language, ranking=[("shelter", 0.45), ("housing", 0.2)])
     said = texts(run(ActionEmergency(), latest, language=language))
     assert said[0] == text("emergency", language)
     assert text("after_emergency", language) in said, said
+    # then the shelter answer itself, in the person's language
+    answer = "\n".join(said[said.index(text("after_emergency", language)) + 1:])
+    assert text("category_shelter", language) in answer, said
 
 
 def test_an_unsure_reading_offers_the_likeliest_topics_as_buttons():

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot import danger_model, suicide, training_inputs
+from bot.components.emergency_detector import EmergencyDetector
 from bot.settings import PROJECT_ROOT
 
 
@@ -32,3 +33,9 @@ def test_a_changed_line_of_what_the_danger_model_learns_from_means_training_agai
     first = sorted(p for p in (tree / words.relative_to(PROJECT_ROOT)).iterdir() if p.is_file())[0]
     first.write_text(first.read_text(encoding="utf-8") + "\n# one more line\n", encoding="utf-8")
     assert training_inputs.fingerprint(tree) != before, f"a change to {first.name} would not retrain the model"
+
+
+def test_every_file_the_danger_model_is_trained_from_is_a_training_input():
+    inputs = {path.resolve() for path in training_inputs._files(PROJECT_ROOT)}
+    missing = [str(path) for path in EmergencyDetector.files_read() if path.resolve() not in inputs]
+    assert missing == [], f"inclubot train would not see a change to {missing}"

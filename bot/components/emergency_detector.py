@@ -7,6 +7,7 @@ ranking stays behind it, so the bot can still answer what was asked. The model a
 threshold is chosen: bot/danger_model.py.
 """
 import hashlib
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import joblib
@@ -49,15 +50,20 @@ class EmergencyDetector(GraphComponent):
     ) -> "EmergencyDetector":
         return cls(model_storage, resource, None, config)
 
+    @staticmethod
+    def files_read() -> List[Path]:
+        """What the danger model is trained from: its code, the safety data, the lexicon and
+        the suicide words (bot/training_inputs.py must count every one of them)."""
+        return [Path(danger_model.__file__), Path(transliteration.__file__), Path(suicide.__file__),
+                *sorted(danger_model.SAFETY_DATA_DIR.glob("*.yml")), *sorted(danger_model.LEXICON_DIR.glob("*.txt")),
+                *sorted(suicide.WORDS_DIR.glob("*.txt"))]
+
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Retrain when the safety data, the lexicon or the model's code change."""
         digest = hashlib.sha256()
-        files = [danger_model.__file__, transliteration.__file__, suicide.__file__,
-                 *sorted(danger_model.SAFETY_DATA_DIR.glob("*.yml")), *sorted(danger_model.LEXICON_DIR.glob("*.txt")),
-                 *sorted(suicide.WORDS_DIR.glob("*.txt"))]
-        for path in files:
-            digest.update(open(path, "rb").read())
+        for path in cls.files_read():
+            digest.update(path.read_bytes())
         return digest.hexdigest()
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, model: Optional[DangerModel],

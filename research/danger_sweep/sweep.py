@@ -4,7 +4,7 @@ score the crisis and realistic sets as the Rasa server does (message_score with 
     # once: add to EmergencyDetector.train, after `examples = [...]`, and run `inclubot train`:
     #     joblib.dump(examples, "/tmp/danger_examples.joblib")
     .venv/bin/python research/danger_sweep/sweep.py base EMBEDDING_WEIGHT=1.0 C=30 "EMBEDDING_WEIGHT=1.5,C=3"
-    .venv/bin/python research/danger_sweep/sweep.py --add-data research/safety_care --also-score research/crisis_care_set base
+    .venv/bin/python research/danger_sweep/sweep.py --add-data research/safety_assault_care base   (the care set is among make eval's sets now)
 
 Each argument is a variant: module constants of bot/danger_model.py, and C (the classifier's
 regularisation). Printed: at the model's own threshold and at the highest threshold that misses
