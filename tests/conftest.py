@@ -100,17 +100,22 @@ PROCESS_FIXTURES = frozenset({
 })
 
 
-# These run `inclubot run` in the checkout itself, whose var/ (logs, run database) they read:
-# under `make test`'s 4 processes (pytest-xdist, --dist loadgroup) they go to one of them.
+# Under `make test`'s 4 processes (pytest-xdist, --dist loadgroup) a file's tests stay
+# together and in order, in one process, as they are written (a test may read what the ones
+# before it did to their shared servers: tests/test_faults.py reads their logs). The files
+# that run `inclubot run` in the checkout itself, whose var/ they read, share one process.
 RUNS_IN_THE_CHECKOUT = frozenset({"test_run_command.py", "test_supervision.py"})
+
+
+def process_group_of(item) -> str:
+    return "runs_in_the_checkout" if item.path.name in RUNS_IN_THE_CHECKOUT else item.path.name
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        if item.path.name in RUNS_IN_THE_CHECKOUT:
-            item.add_marker(pytest.mark.xdist_group("runs_in_the_checkout"))
+        item.add_marker(pytest.mark.xdist_group(process_group_of(item)))
 
 
 DATABASE_KINDS = ["sqlite", "postgresql"]

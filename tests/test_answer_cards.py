@@ -218,6 +218,9 @@ def test_widget_answer_cards_menu_and_emergency(stack, widget, language, size):
     page.click_reply(text("category_mental_health", language))
     expect(page.page.locator(f"{WIDGET} .item.user").last).to_contain_text(text("category_mental_health", language))
     expect(related).to_have_count(1, timeout=60_000)  # only the new answer's caption
+    # The whole answer is in once the server has acknowledged the turn (no typing dots): a
+    # part of it arriving after the next message would come first under that message.
+    expect(page.page.locator(f"{WIDGET} .item.typing")).to_have_count(0, timeout=60_000)
 
     # Danger now: the first reply is the red card with the big 112 button.
     page.say(DANGER[language])
