@@ -6,6 +6,7 @@ is skipped with the reason when it is not configured or does not answer, except 
 (CI=true), where that is a failure: nothing is skipped there. Each test gets its own fresh
 PostgreSQL database.
 """
+import fcntl
 import json
 import os
 import shutil
@@ -99,10 +100,23 @@ PROCESS_FIXTURES = frozenset({
 })
 
 
+# Under `make test`'s 4 processes (pytest-xdist, --dist loadgroup) a file's tests stay
+# together and in order, in one process, as they are written (a test may read what the ones
+# before it did to their shared servers: tests/test_faults.py reads their logs). The files
+# that run `inclubot run` in the checkout itself, whose var/ they read, share one process.
+RUNS_IN_THE_CHECKOUT = frozenset({"test_run_command.py", "test_supervision.py"})
+
+
+def process_group_of(item) -> str:
+    return "runs_in_the_checkout" if item.path.name in RUNS_IN_THE_CHECKOUT else item.path.name
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the xdist_group markers
 def pytest_collection_modifyitems(items):
     for item in items:
         if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        item.add_marker(pytest.mark.xdist_group(process_group_of(item)))
 
 
 DATABASE_KINDS = ["sqlite", "postgresql"]
@@ -183,11 +197,19 @@ def demo_db(database_kind, tmp_path, demo_templates) -> str:
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The project's model, trained by the same command as `inclubot run` (skipped by Rasa
-    itself when nothing changed)."""
-    result = subprocess.run(
-        [str(servers.BIN / "inclubot"), "train"], cwd=PROJECT_ROOT,
-        capture_output=True, text=True, timeout=1800,
-    )
+    itself when nothing changed). One test process trains at a time: the others, waiting on
+    the lock, then find the model up to date."""
+    lock_path = PROJECT_ROOT / "var" / "test-training.lock"
+    lock_path.parent.mkdir(mode=0o700, exist_ok=True)
+    lock = os.open(lock_path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(
+            [str(servers.BIN / "inclubot"), "train"], cwd=PROJECT_ROOT,
+            capture_output=True, text=True, timeout=1800,
+        )
+    finally:
+        os.close(lock)  # and with it the lock
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return servers.MODELS_DIR
 

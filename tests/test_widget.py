@@ -34,7 +34,7 @@ from knowledge.db import session_scope
 from knowledge.migrate import upgrade
 from knowledge.taxonomy import load_taxonomy
 from knowledge.transfer import import_file, load_demo
-from widget_browser import PHONE, WIDGET, ChromiumSession, WidgetPage
+from widget_browser import ANSWER_TIMEOUT_MS, PHONE, WIDGET, ChromiumSession, WidgetPage
 
 SECRET_KEY = secrets.token_urlsafe(40)
 XSS_SCRIPT = "<script>window.inclubotHacked = 'script'</script>"
@@ -323,6 +323,20 @@ def test_language_picker_switches_the_bots_language(open_widget, web_app, rasa_s
     expect(widget.page.locator(f"{WIDGET} select")).to_have_value("es")
     expect(widget.panel()).to_have_attribute("dir", "ltr")
     widget.wait_for_text(text("language_set", "es"))
+
+
+def test_a_language_picked_while_an_answer_is_on_its_way_is_kept(open_widget, web_app, rasa_server):
+    widget = open_widget(f"{web_app}/schaerbeek")
+    widget.pick_language("tr")
+    widget.wait_for_text(text("language_set", "tr"))
+    widget.say("j'ai besoin d'un médecin")
+    widget.pick_language("fa")  # before the Turkish answer is in: it must not switch back
+    widget.wait_for_text(text("language_set", "fa"))
+    expect(widget.page.locator(f"{WIDGET} .item.typing")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
+    expect(widget.page.locator(f"{WIDGET} select")).to_have_value("fa")
+    expect(widget.panel()).to_have_attribute("dir", "rtl")
+    slots = widget_tracker(rasa_server, session_id_of(widget, "schaerbeek"))["slots"]
+    assert slots["language"] == "fa"
 
 
 def test_buttons_are_quick_replies(open_widget, web_app, session_db):

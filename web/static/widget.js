@@ -684,12 +684,15 @@
       this.store.save();
       this.renderState(message, this.nodes.get(message.id));
       const data = { message: message.payload, session_id: this.store.sessionId, metadata: message.metadata };
+      const languageWhenSent = this.language;
       this.socket.timeout(ACK_TIMEOUT_MS).emit("user_uttered", data, (error, answer) => {
         this.turnsOpen = Math.max(0, this.turnsOpen - 1);
         if (!message.hidden || message.state === "sending") this.showTyping(false);
         if (!error && answer && answer.ok) {
           message.state = "sent";
-          this.follow(answer.language);
+          // A language picked while this message was on its way is the person's latest
+          // word: the answer's (older) language must not undo it.
+          if (this.language === languageWhenSent) this.follow(answer.language);
         } else if (error && !this.socket.connected) {
           message.state = "queued"; // cut off before the server confirmed: sent again when back
         } else {
