@@ -26,9 +26,16 @@ def test_inflected_and_attached_forms_are_found(message, city):
     assert find_cities(message) == [city]
 
 
-def test_a_region_wins_over_its_city_and_language_names_are_found():
-    region = next(iter(city_regions().values()))
-    assert find_regions(f"je vis à {region.names[0]}") == [region.id]
+REGION_NAMES = [(region.id, name) for region in city_regions().values() for name in region.names]
+
+
+@pytest.mark.parametrize("region, name", REGION_NAMES, ids=[f"{r}:{n}" for r, n in REGION_NAMES])
+def test_every_name_of_a_region_is_found_and_wins_over_its_city(region, name):
+    message = f"je vis à {name}"  # "Brussels-Capital Region" names Brussels too
+    assert find_regions(message) == [region] and find_cities(message) == []
+
+
+def test_language_names_are_found():
     found = default_matcher().find("can you speak Arabic? по-русски")
     assert [(f["entity"], f["value"]) for f in found] == [("language_choice", "ar"), ("language_choice", "ru")]
 

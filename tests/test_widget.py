@@ -325,12 +325,14 @@ def test_language_picker_switches_the_bots_language(open_widget, web_app, rasa_s
     widget.wait_for_text(text("language_set", "es"))
 
 
-def test_a_language_picked_while_an_answer_is_on_its_way_is_kept(open_widget, web_app, rasa_server):
+def test_a_language_picked_while_an_answer_is_on_its_way_is_kept(open_widget, web_app, rasa_server, session_db):
     widget = open_widget(f"{web_app}/schaerbeek")
     widget.pick_language("tr")
     widget.wait_for_text(text("language_set", "tr"))
     widget.say("j'ai besoin d'un médecin")
     widget.pick_language("fa")  # before the Turkish answer is in: it must not switch back
+    # The question asked in Turkish is answered in Turkish, and the new language is confirmed.
+    assert_shows_answer(widget, *expected_answer(session_db, "schaerbeek", "health", "tr"))
     widget.wait_for_text(text("language_set", "fa"))
     expect(widget.page.locator(f"{WIDGET} .item.typing")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
     expect(widget.page.locator(f"{WIDGET} select")).to_have_value("fa")

@@ -5,9 +5,8 @@ per language) raise fewer false alarms at equal recall? Counts only: no message 
                                                            research/danger_sweep/sweep.py says how)
 
 The base model is refitted as research/danger_sweep/sweep.py does (its figures are make eval's).
-Per group, the threshold is the highest that misses no development cry of that group (never
-above the group's lowest development cry, never below today's single threshold's floor of 0);
-a group without a development cry keeps today's threshold. The rule of research/danger_sweep/
+Per group, the threshold is the group's lowest development cry (the highest that misses none
+of them); a group without a development cry takes the lowest cry of all, today's threshold. The rule of research/danger_sweep/
 decides: development false alarms plus everyday messages read as danger; the seventh and care
 sets are printed, never decide.
 """
