@@ -18,7 +18,7 @@ run: setup
 # In 4 processes on any machine: most of a test's time is waiting for a server to start or
 # answer, so 4 beat 2 even on 2 cores (902 s in one process, 568 s in 2, 453 s in 4).
 test: setup-test
-	.venv/bin/pytest -n 4 --dist loadgroup
+	.venv/bin/pytest -n 4 --dist loadgroup --no-loadscope-reorder
 
 ## bench: latency, throughput, start-up time and memory, printed with the command used
 bench: setup-test

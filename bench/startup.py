@@ -31,7 +31,7 @@ from bot import servers
 
 FIRST_ANSWER_TIMEOUT_S = 900  # a retraining may take minutes; a bound all the same
 COPIED = ("actions", "bot", "knowledge", "replies", "web", "data", "models", "config.yml", "domain.yml",
-          "endpoints.yml", "credentials.yml", "pyproject.toml", ".rasa", "var/api_token")
+          "endpoints.yml", "credentials.yml", "pyproject.toml", "var/api_token")
 
 
 def first_answer_seconds(root: Path, directory: Path, quiet_log: Path) -> float:
@@ -74,8 +74,8 @@ def first_answer_seconds(root: Path, directory: Path, quiet_log: Path) -> float:
 
 
 def copy_of_project(target: Path) -> Path:
-    """The project without its virtual environment and its logs; the model and Rasa's
-    training cache with it."""
+    """The project without its virtual environment and its logs; the model with it (Rasa's
+    training cache is the machine's, in the user's cache folder)."""
     for name in COPIED:
         source = servers.PROJECT_ROOT / name
         if source.is_dir():

@@ -22,6 +22,8 @@
   inclubot serve rasa|actions|web    one server in the foreground (a container's command)
 """
 import argparse
+import contextlib
+import fcntl
 import os
 import signal
 import subprocess
@@ -335,9 +337,11 @@ def _train_with_progress() -> int:
     log_path = private_files.private_dir(settings.VAR_DIR / "log") / "train.log"
     print(f"training the model (a few minutes the first time; log: {log_path.relative_to(servers.PROJECT_ROOT)})", flush=True)
     command = [str(servers.BIN / "python"), "-m", "bot.training_progress", "--out", str(servers.MODELS_DIR)]
-    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", **servers.OPENMP_SETTINGS}
+    cache = private_files.private_dir(settings.training_cache_dir())
+    environment = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1",
+                   "RASA_CACHE_DIRECTORY": str(cache), **servers.OPENMP_SETTINGS}
     in_place = sys.stdout.isatty()
-    with open(log_path, "a", encoding="utf-8") as log:
+    with _one_training_at_a_time(cache), open(log_path, "a", encoding="utf-8") as log:
         process = subprocess.Popen(
             command, cwd=servers.PROJECT_ROOT, env=environment, text=True, errors="replace",
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -359,6 +363,19 @@ def _train_with_progress() -> int:
     last_lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-8:]
     print(f"training failed (exit code {code}); the end of {log_path}:", *last_lines, sep="\n  ", file=sys.stderr)
     return code
+
+
+@contextlib.contextmanager
+def _one_training_at_a_time(cache: Path):
+    """The checkouts on this machine share Rasa's training cache (a SQLite file and folders
+    beside it), which takes one writer at a time."""
+    with open(cache / "training.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("waiting for another training on this machine to finish …", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _prune_models(keep: int) -> None:

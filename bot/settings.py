@@ -151,6 +151,12 @@ def cache_dir() -> Path:
     return Path(value("XDG_CACHE_HOME") or Path.home() / ".cache") / "inclubot"
 
 
+def training_cache_dir() -> Path:
+    """Rasa's training cache (the components it trained, by the fingerprint of what they were
+    trained from), in the cache folder too: a second clone trains only what differs."""
+    return Path(value("RASA_CACHE_DIRECTORY") or cache_dir() / "rasa")
+
+
 def speech_per_minute() -> int:
     """Answers read aloud per minute and client address."""
     return int(value("INCLUBOT_SPEECH_PER_MINUTE") or 30)

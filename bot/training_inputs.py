@@ -6,6 +6,10 @@ training data, the catalogue and taxonomy the components read, the code of the p
 own components (and the project modules they import), and the versions of Rasa and Python.
 It is written beside a model once Rasa has made it (`<model>.tar.gz.inputs`); a model
 without one (copied from elsewhere, or from an older version) is checked by Rasa once.
+
+The same files, but for those Rasa reads itself, are what each of the pipeline's components
+adds to Rasa's key of its training cache (`components_fingerprint`): Rasa hashes a component's
+class, configuration and inputs, not the modules the class calls nor the files it reads.
 """
 import hashlib
 import platform
@@ -23,26 +27,31 @@ INPUTS = (
     # the danger model's lexicon and suicide words (bot/danger_model.py, bot/suicide.py)
     "bot/emergency_words", "bot/suicide_words",
 )
+# Of the inputs, what Rasa itself reads and hashes into its cache keys (data/safety is the
+# danger model's, read by the components).
+READ_BY_RASA = ("config.yml", "domain.yml", "data/nlu", "data/rules.yml")
 SUFFIX = ".inputs"
-_PROJECT_IMPORT = re.compile(r"^\s*from (bot|replies)(?:\.(\w+))? import ([\w, ]+)", re.MULTILINE)
+_PROJECT_IMPORT = re.compile(r"^\s*from (bot|replies|knowledge)(?:\.(\w+))? import ([\w, ]+)", re.MULTILINE)
 
 
 def _component_dependencies(root: Path) -> List[Path]:
-    """The bot/ and replies/ modules the pipeline's components import (one level is what
-    they use)."""
+    """The project modules the pipeline's components import, and the ones those import."""
     found = set()
-    for source in (root / "bot" / "components").glob("*.py"):
+    pending = sorted((root / "bot" / "components").glob("*.py"))
+    while pending:
+        source = pending.pop()
         for package, module, names in _PROJECT_IMPORT.findall(source.read_text(encoding="utf-8")):
             candidates = [module] if module else [n.strip() for n in names.split(",")]
             for name in candidates:
                 path = root / package / f"{name}.py"
-                if name != "components" and path.is_file():
+                if name != "components" and path.is_file() and path not in found:
                     found.add(path)
+                    pending.append(path)
     return sorted(found)
 
 
-def _files(root: Path) -> Iterable[Path]:
-    for name in INPUTS:
+def _files(root: Path, names: Iterable[str] = INPUTS) -> Iterable[Path]:
+    for name in names:
         path = root / name
         if path.is_file():
             yield path
@@ -51,13 +60,25 @@ def _files(root: Path) -> Iterable[Path]:
     yield from _component_dependencies(root)
 
 
-def fingerprint(root: Path = PROJECT_ROOT) -> str:
+def _digest(root: Path, paths: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     digest.update(f"rasa {metadata.version('rasa')} python {platform.python_version()}\n".encode())
-    for path in _files(root):
+    for path in paths:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def fingerprint(root: Path = PROJECT_ROOT) -> str:
+    return _digest(root, _files(root))
+
+
+def components_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """The inputs but for what Rasa reads itself: the pipeline's code and the files its
+    components read (the danger model's data, the lexicons, the catalogue, the place names)."""
+    read_by_rasa = [root / name for name in READ_BY_RASA]
+    return _digest(root, (path for path in _files(root)
+                          if not any(path == rasa or rasa in path.parents for rasa in read_by_rasa)))
 
 
 def newest_model(models: Path) -> Optional[Path]:

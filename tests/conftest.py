@@ -104,11 +104,34 @@ PROCESS_FIXTURES = frozenset({
 # together and in order, in one process, as they are written (a test may read what the ones
 # before it did to their shared servers: tests/test_faults.py reads their logs). The files
 # that run `inclubot run` in the checkout itself, whose var/ they read, share one process.
+# A file's tests that need the trained model form a group apart from its other tests.
 RUNS_IN_THE_CHECKOUT = frozenset({"test_run_command.py", "test_supervision.py"})
 
 
+def needs_model(item) -> bool:
+    return "trained_model" in getattr(item, "fixturenames", ())
+
+
 def process_group_of(item) -> str:
-    return "runs_in_the_checkout" if item.path.name in RUNS_IN_THE_CHECKOUT else item.path.name
+    if item.path.name in RUNS_IN_THE_CHECKOUT:
+        return "runs_in_the_checkout"
+    return item.path.name + (" (model)" if needs_model(item) else "")
+
+
+def in_training_order(items) -> list:
+    """The groups in the order the processes take them (make test passes
+    --no-loadscope-reorder): one group that needs the model first, whose process trains it;
+    then every group that does not, so the other processes work during the minutes of
+    training instead of waiting on its lock; then the other groups that need the model.
+    Larger groups first within each part, so the processes end together."""
+    groups: Dict[str, list] = {}
+    for item in items:
+        groups.setdefault(process_group_of(item), []).append(item)
+    largest_first = sorted(groups.values(), key=len, reverse=True)
+    with_model = [group for group in largest_first if any(map(needs_model, group))]
+    without_model = [group for group in largest_first if not any(map(needs_model, group))]
+    ordered = with_model[:1] + without_model + with_model[1:]
+    return [item for group in ordered for item in group]
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the xdist_group markers
@@ -117,6 +140,7 @@ def pytest_collection_modifyitems(items):
         if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
         item.add_marker(pytest.mark.xdist_group(process_group_of(item)))
+    items[:] = in_training_order(items)
 
 
 DATABASE_KINDS = ["sqlite", "postgresql"]

@@ -17,6 +17,7 @@ from rasa.shared.nlu.constants import INTENT, METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components import TrainedFromProjectFiles
 from bot.transliteration import romanized_forms
 
 
@@ -40,7 +41,7 @@ def chat_spelling_examples(examples: List[Message]) -> List[Message]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class ChatSpellings(GraphComponent):
+class ChatSpellings(TrainedFromProjectFiles, GraphComponent):
     @classmethod
     def create(
         cls, config: Dict[Text, Any], model_storage: ModelStorage,

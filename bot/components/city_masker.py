@@ -18,6 +18,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components import TrainedFromProjectFiles
 from bot.name_matching import default_matcher
 from knowledge.taxonomy import load_taxonomy
 
@@ -37,7 +38,7 @@ def mask_cities(message: Message) -> None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class CityMasker(GraphComponent):
+class CityMasker(TrainedFromProjectFiles, GraphComponent):
     @classmethod
     def create(
         cls, config: Dict[Text, Any], model_storage: ModelStorage,

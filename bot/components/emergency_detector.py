@@ -6,7 +6,6 @@ likely the intent becomes `emergency` (the dialogue answers 112 first); the clas
 ranking stays behind it, so the bot can still answer what was asked. The model and how its
 threshold is chosen: bot/danger_model.py.
 """
-import hashlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -20,6 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import danger_model, suicide, transliteration
+from bot.components import TrainedFromProjectFiles
 from bot.danger_model import DangerExample, DangerModel, safety_examples
 
 EMERGENCY = "emergency"
@@ -37,7 +37,7 @@ def nlu_examples(training_data: TrainingData):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class EmergencyDetector(GraphComponent):
+class EmergencyDetector(TrainedFromProjectFiles, GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # use_embeddings: read the sentence encoder's embedding beside the words
@@ -57,14 +57,6 @@ class EmergencyDetector(GraphComponent):
         return [Path(danger_model.__file__), Path(transliteration.__file__), Path(suicide.__file__),
                 *sorted(danger_model.SAFETY_DATA_DIR.glob("*.yml")), *sorted(danger_model.LEXICON_DIR.glob("*.txt")),
                 *sorted(suicide.WORDS_DIR.glob("*.txt"))]
-
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """Retrain when the safety data, the lexicon or the model's code change."""
-        digest = hashlib.sha256()
-        for path in cls.files_read():
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, model: Optional[DangerModel],
                  config: Optional[Dict[Text, Any]] = None) -> None:

@@ -23,9 +23,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from bot.components import TrainedFromProjectFiles
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class NormalizedLogisticRegressionClassifier(LogisticRegressionClassifier):
+class NormalizedLogisticRegressionClassifier(TrainedFromProjectFiles, LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {**LogisticRegressionClassifier.get_default_config(), "C": 10.0, "dense_weight": 1.0}

@@ -3,9 +3,7 @@
 Trained on the NLU examples (each intent block carries `metadata: {language: xx}`) and the
 bot's own texts; see bot/language_id.py for how a language is decided.
 """
-import hashlib
 import json
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,7 +15,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import language_id, transliteration
-from bot.danger_model import SAFETY_DATA_DIR, safety_files
+from bot.components import TrainedFromProjectFiles
+from bot.danger_model import safety_files
 from bot.language_id import LANGUAGES, LanguageIdentifier, NgramModel, romanized_class
 from bot.transliteration import romanized_forms
 from knowledge.taxonomy import load_taxonomy
@@ -62,22 +61,13 @@ def _with_latin_spellings(sentence: str, language: str, script: Optional[str]):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class LanguageDetector(GraphComponent):
+class LanguageDetector(TrainedFromProjectFiles, GraphComponent):
     @classmethod
     def create(
         cls, config: Dict[Text, Any], model_storage: ModelStorage,
         resource: Resource, execution_context: ExecutionContext,
     ) -> "LanguageDetector":
         return cls(model_storage, resource, NgramModel({}))
-
-    @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """Retrain when the bot's texts or the model's code change, not only the NLU data."""
-        digest = hashlib.sha256(Path(language_id.__file__).read_bytes())
-        digest.update(Path(transliteration.__file__).read_bytes())
-        for path in [*sorted(texts.LOCALES_DIR.glob("*.yml")), *sorted(SAFETY_DATA_DIR.glob("*.yml"))]:
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
 
     def __init__(self, model_storage: ModelStorage, resource: Resource, model: NgramModel) -> None:
         self._model_storage = model_storage

@@ -10,13 +10,14 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components import TrainedFromProjectFiles
 from bot.name_matching import default_matcher
 
 MAX_SCANNED_CHARS = 2000  # names are found near the start; a 50,000-char paste is not scanned whole
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
+class LexiconEntityExtractor(TrainedFromProjectFiles, GraphComponent, EntityExtractorMixin):
     """City names and aliases in every script, and names of languages, as taxonomy ids."""
 
     @classmethod
