@@ -9,6 +9,7 @@ import time
 
 BENCHES = (
     ("bench.startup", ["--runs", "3"]),                # issue 16: make run -> first answer, warm and after a change
+    ("bench.training", ["--runs", "1"]),               # issue 16: inclubot train, full and in a second clone
     ("bench.rest_latency", []),                       # issue 2: REST latency, throughput, start-up, memory vs rasa init
     ("bench.memory_growth", ["--conversations", "1000"]),  # issue 16: Rasa's resident memory over 1,000 conversations
     ("bench.telegram_overhead", ["--samples", "40"]),  # issue 4: Telegram webhook vs REST, same run
