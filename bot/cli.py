@@ -102,6 +102,13 @@ def main(argv=None) -> int:
         return privacy_command(args)
     if args.command == "serve":
         return serve(args.server)
+    if args.command in ("kb", "handoff", "staff"):
+        from knowledge.migrate import problem_with
+
+        problem = problem_with()
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
     if args.command == "handoff":
         return handoff_commands.run(args)
     if args.command == "staff":

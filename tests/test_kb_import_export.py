@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -320,3 +321,41 @@ def test_a_list_as_a_mapping_key_is_explained_not_a_crash(demo_db, tmp_path):
     result = inclubot(demo_db, "kb", "import", str(document))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{document}:3: not valid YAML/JSON: a key must be a plain word, not a list or mapping" in result.stderr
+
+
+# --- a knowledge base that is not there, or not set up --------------------------------------
+
+STAFF_COMMANDS = [["kb", "export"], ["kb", "import", "entries.yml"], ["kb", "coverage"], ["kb", "load-demo"],
+                  ["handoff", "list"], ["staff", "set-password", "nobody"]]
+
+
+@pytest.mark.parametrize("command", STAFF_COMMANDS, ids=" ".join)
+def test_a_mistyped_sqlite_path_is_named_and_no_empty_database_is_left_there(tmp_path, command):
+    missing = tmp_path / "typo" / "inclubot.db"
+    result = inclubot(f"sqlite:///{missing}", *command)
+    assert result.returncode == 2
+    assert f"there is no knowledge base at {missing}" in result.stderr
+    assert "inclubot db upgrade" in result.stderr and "Traceback" not in result.stderr + result.stdout
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", STAFF_COMMANDS, ids=" ".join)
+def test_a_knowledge_base_without_its_tables_asks_for_the_upgrade(tmp_path, database_kind, command):
+    url = fresh_sqlite_url(tmp_path) if database_kind == "sqlite" else fresh_postgres_url()
+    if database_kind == "sqlite":
+        Path(url[len("sqlite:///"):]).touch()  # a file, but no tables
+    try:
+        result = inclubot(url, *command)
+        assert result.returncode == 2
+        assert "is not set up for this version: run `inclubot db upgrade`" in result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+    finally:
+        if database_kind == "postgresql":
+            drop_postgres(url)
+
+
+def test_an_unreachable_database_is_named_without_its_password():
+    result = inclubot("postgresql://staff:s3cret-word@127.0.0.1:1/kb", "kb", "export")
+    assert result.returncode == 2
+    assert "the knowledge base at postgresql://staff:***@127.0.0.1:1/kb could not be reached" in result.stderr
+    assert "s3cret-word" not in result.stderr + result.stdout and "Traceback" not in result.stderr
