@@ -1,4 +1,5 @@
 """The evaluation sets stay evaluation sets: big enough, and never in the training data."""
+import functools
 import re
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", fold(text)))
 
 
+@functools.lru_cache(maxsize=None)  # read once for all the sets (seconds each time)
 def training_texts():
     texts = set()
     for path in NLU_DIR.rglob("*.yml"):
@@ -31,7 +33,7 @@ def training_texts():
                 if line.strip().startswith("- "):
                     texts.add(_key(line.strip()[2:]))
     texts.update(_key(example.text) for example in safety_examples(SAFETY_DATA_DIR))
-    return texts
+    return frozenset(texts)
 
 
 @pytest.mark.parametrize("name,rows", [
