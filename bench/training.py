@@ -14,15 +14,13 @@ The project itself is trained first (not counted), so that the machine's cache h
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List
 
-from bench.startup import copy_of_project
+from bench.startup import copy_of_project, summary
 from bot import servers, settings
 
 
@@ -38,10 +36,6 @@ def training_seconds(tree: Path, training_cache: Path) -> float:
     if result.returncode != 0 or not list((tree / "models").glob("*.tar.gz")):
         raise SystemExit(f"training failed in {tree}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     return seconds
-
-
-def summary(values: List[float]) -> str:
-    return f"median {statistics.median(values):.0f} s (min {min(values):.0f}, max {max(values):.0f}, {len(values)} runs)"
 
 
 def main() -> int:
