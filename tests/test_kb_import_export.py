@@ -314,6 +314,17 @@ def test_the_values_in_one_file_are_bounded(tmp_path, monkeypatch):
         kb_document.parse_document(("entries: [" + ", ".join(["x"] * 2000) + "]\n").encode(), "big.yml")
 
 
+def test_a_deeply_nested_file_is_refused_before_anything_is_built(demo_db, tmp_path):
+    """libyaml's composer follows nesting down the C stack: a file is read event by event first."""
+    document = tmp_path / "deep.json"
+    document.write_text('{"city": "brussels", "entries": ' + "[" * 60 + "]" * 60 + "}")
+    before = snapshot(demo_db)
+    result = inclubot(demo_db, "kb", "import", str(document))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{document}: nested too deeply to be a knowledge-base file" in result.stderr
+    assert snapshot(demo_db) == before
+
+
 def test_a_list_as_a_mapping_key_is_explained_not_a_crash(demo_db, tmp_path):
     """Found by bench/fuzz.py: `? [a, b]` made the import fail with a TypeError."""
     document = tmp_path / "key.yml"
