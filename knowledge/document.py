@@ -118,8 +118,9 @@ MAX_NESTING = 50  # a knowledge-base file nests 5 levels; libyaml's composer rec
 
 
 class _LineLoader(yaml.CSafeLoader):
-    """libyaml's safe loader (10 times faster than PyYAML's own) whose mappings remember the
-    line of each key and refuse duplicates. Read only after `_refuse_what_would_blow_up`."""
+    """libyaml's safe loader (PyYAML's own spent 2.9 s of a 3.8 s import of the demo's 135
+    entries) whose mappings remember the line of each key and refuse duplicates. Used only
+    after `_refuse_what_would_blow_up`."""
 
 
 def _refuse_what_would_blow_up(text: str, filename: str) -> None:
