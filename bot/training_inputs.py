@@ -50,8 +50,8 @@ def _component_dependencies(root: Path) -> List[Path]:
     return sorted(found)
 
 
-def _files(root: Path, names: Iterable[str] = INPUTS) -> Iterable[Path]:
-    for name in names:
+def _files(root: Path) -> Iterable[Path]:
+    for name in INPUTS:
         path = root / name
         if path.is_file():
             yield path

@@ -30,8 +30,9 @@ def problem_with(url: str = None) -> Optional[str]:
     """Why the knowledge base at `url` cannot serve a command as it is, in one sentence for
     whoever typed it; None when it can. Creates nothing: a mistyped SQLite path stays absent."""
     url = url or database_url()
-    where = repr(make_url(url))  # the password hidden
-    sqlite_path = make_url(url).database if url.startswith("sqlite:///") else None
+    parsed = make_url(url)
+    where = repr(parsed)  # the password hidden
+    sqlite_path = parsed.database if url.startswith("sqlite:///") else None
     if sqlite_path and not Path(sqlite_path).is_file():
         return (f"there is no knowledge base at {sqlite_path} (INCLUBOT_DATABASE_URL): "
                 "`inclubot db upgrade` makes an empty one, `make run` one with the demo entries")

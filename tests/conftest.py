@@ -127,9 +127,9 @@ def in_training_order(items) -> list:
     groups: Dict[str, list] = {}
     for item in items:
         groups.setdefault(process_group_of(item), []).append(item)
-    largest_first = sorted(groups.values(), key=len, reverse=True)
-    with_model = [group for group in largest_first if any(map(needs_model, group))]
-    without_model = [group for group in largest_first if not any(map(needs_model, group))]
+    with_model, without_model = [], []
+    for group in sorted(groups.values(), key=len, reverse=True):
+        (with_model if any(map(needs_model, group)) else without_model).append(group)
     ordered = with_model[:1] + without_model + with_model[1:]
     return [item for group in ordered for item in group]
 
