@@ -97,6 +97,7 @@ def drop_postgres(url: str) -> None:
 PROCESS_FIXTURES = frozenset({
     "trained_model", "action_server", "rasa_server", "handoff_actions", "telegram_actions",
     "web_app", "cluster", "run", "proxy", "redis_proxy", "chromium", "browser", "flaky_server",
+    "site",  # the staff admin's web server (tests/test_admin.py)
 })
 
 

@@ -11,8 +11,10 @@ from rasa.engine.training import graph_trainer
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 
-from bot import deadlines, rasa_internals, rasa_speedups, training_progress
+from bot import deadlines, rasa_internals, rasa_speedups, training_speedups, training_progress
 from bot.servers import PROJECT_ROOT
 from bot.tracker_store import ScrubbingTrackerStore
 
@@ -34,6 +36,13 @@ def test_every_change_is_in_effect_on_the_pinned_rasa():
         assert issubclass(graph_trainer.LoggingHook, original)
     finally:
         graph_trainer.LoggingHook = original
+    rasas_fingerprints = Message.fingerprint, Features.fingerprint
+    try:
+        assert training_speedups.install()
+        assert Message.fingerprint is training_speedups._message_fingerprint
+        assert Features.fingerprint is training_speedups._features_fingerprint
+    finally:
+        Message.fingerprint, Features.fingerprint = rasas_fingerprints
 
 
 @pytest.fixture
@@ -56,6 +65,11 @@ def test_a_change_of_rasa_code_leaves_ours_out_and_says_so(rasa_changed_under, m
 
     rasa_changed_under("rasa.engine.training.hooks:LoggingHook")
     assert not training_progress.install()
+
+    rasas_fingerprint = Message.fingerprint
+    rasa_changed_under("rasa.shared.nlu.training_data.message:Message.fingerprint")
+    assert not training_speedups.install()
+    assert Message.fingerprint is rasas_fingerprint
 
 
 def test_the_tracker_store_falls_back_to_rasas_retrieval_and_still_finds_the_conversation(
