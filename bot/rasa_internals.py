@@ -38,9 +38,7 @@ FINGERPRINTS = {
     "rasa.core.channels.socketio:SocketIOOutput._send_message": "7e650a5b43f28180",
     # bot/training_progress.py: subclasses the training's logging hook
     "rasa.engine.training.hooks:LoggingHook": "e4c236f3dca9f893",
-    # bot/training_speedups.py: featurizes a batch in one call; a message written once as
-    # JSON, a matrix hashed as bytes
-    "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer:CountVectorsFeaturizer._create_features": "d841f50f6649704a",
+    # bot/training_fingerprints.py: a message written once as JSON, a matrix hashed as bytes
     "rasa.shared.nlu.training_data.features:Features.fingerprint": "d9feec4d68d43334",
     "rasa.shared.nlu.training_data.message:Message.fingerprint": "82b38330479ee1d0",
     # bot/without_tensorflow.py: stands in for these whole modules, which import TensorFlow,

@@ -57,11 +57,11 @@ def install() -> bool:
 
 
 def main() -> None:
-    from bot import training_speedups
+    from bot import training_fingerprints
     from bot.rasa_command import import_skops_first
 
     import_skops_first()
-    training_speedups.install()
+    training_fingerprints.install()
     if not install():
         print(f"{PREFIX}training the model (no step count with this Rasa) …", flush=True)
     from rasa.__main__ import main as rasa_main

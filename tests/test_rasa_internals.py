@@ -14,7 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import deadlines, rasa_internals, rasa_speedups, training_speedups, training_progress
+from bot import deadlines, rasa_internals, rasa_speedups, training_fingerprints, training_progress
 from bot.servers import PROJECT_ROOT
 from bot.tracker_store import ScrubbingTrackerStore
 
@@ -38,9 +38,9 @@ def test_every_change_is_in_effect_on_the_pinned_rasa():
         graph_trainer.LoggingHook = original
     rasas_fingerprints = Message.fingerprint, Features.fingerprint
     try:
-        assert training_speedups.install()
-        assert Message.fingerprint is training_speedups._message_fingerprint
-        assert Features.fingerprint is training_speedups._features_fingerprint
+        assert training_fingerprints.install()
+        assert Message.fingerprint is training_fingerprints._message_fingerprint
+        assert Features.fingerprint is training_fingerprints._features_fingerprint
     finally:
         Message.fingerprint, Features.fingerprint = rasas_fingerprints
 
@@ -68,7 +68,7 @@ def test_a_change_of_rasa_code_leaves_ours_out_and_says_so(rasa_changed_under, m
 
     rasas_fingerprint = Message.fingerprint
     rasa_changed_under("rasa.shared.nlu.training_data.message:Message.fingerprint")
-    assert not training_speedups.install()
+    assert not training_fingerprints.install()
     assert Message.fingerprint is rasas_fingerprint
 
 

@@ -1,33 +1,26 @@
-"""The training's speed-ups (bot/training_speedups.py) change nothing a component is given:
-the count featurizers make the very matrices Rasa's loop makes, and the fingerprints tell
-training data apart exactly as Rasa's do (Rasa drops duplicate examples and reuses cached
-components by them)."""
+"""The training's own fingerprints (bot/training_fingerprints.py) tell training data apart
+exactly as Rasa's do: Rasa drops duplicate examples and reuses cached components by them."""
 import copy
 
 import numpy as np
 import pytest
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import training_speedups
+from bot import training_fingerprints
 
 
-RASAS = Message.fingerprint, Features.fingerprint, CountVectorsFeaturizer._create_features
+RASAS = Message.fingerprint, Features.fingerprint
 
 
 @pytest.fixture
 def ours():
-    assert training_speedups.install()
+    assert training_fingerprints.install()
     yield
-    Message.fingerprint, Features.fingerprint, CountVectorsFeaturizer._create_features = RASAS
+    Message.fingerprint, Features.fingerprint = RASAS
 
 
 def tokenized(*examples):
@@ -40,32 +33,6 @@ def with_features(message, matrix, origin="CountVectorsFeaturizer"):
     message = copy.deepcopy(message)
     message.add_features(Features(matrix, "sentence", "text", origin))
     return message
-
-
-@pytest.mark.parametrize("settings", [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5},
-                                      {"analyzer": "word", "max_ngram": 2}])
-def test_the_count_featurizers_make_the_matrices_rasas_loop_makes(settings, tmp_path):
-    messages = tokenized(("I need a doctor", "health"), ("ana bade doktor", "health"), ("", "greet"),
-                         ("мені потрібен лікар терміново", "health"), ("أحتاج طبيب", "health"),
-                         ("where can I sleep tonight with my kids?", "shelter"))
-    featurizer = CountVectorsFeaturizer.create(
-        {**CountVectorsFeaturizer.get_default_config(), **settings}, LocalModelStorage(tmp_path),
-        Resource("counts"), ExecutionContext(GraphSchema({}), node_name="counts"))
-    featurizer.train(TrainingData(messages))
-    for attribute in (TEXT, INTENT):
-        all_tokens = [[token.text for token in message.get(f"{attribute}_tokens") or []] for message in messages]
-        all_tokens.append([])  # a message without this attribute
-        expected = RASAS[2](featurizer, attribute, all_tokens)
-        made = training_speedups._create_features(featurizer, attribute, all_tokens)
-        assert attribute != TEXT or len(expected[0]) == len(all_tokens)
-        for rasas, batched in zip(expected, made):
-            assert len(rasas) == len(batched) in (1, len(all_tokens))  # 1: [None], not featurized
-            for one, other in zip(rasas, batched):
-                if one is None:
-                    assert other is None
-                else:
-                    assert one.shape == other.shape and one.dtype == other.dtype
-                    assert [list(one.row), list(one.col), list(one.data)] == [list(other.row), list(other.col), list(other.data)]
 
 
 def test_duplicate_examples_are_dropped_and_every_other_is_kept(ours):
