@@ -93,11 +93,12 @@ def drop_postgres(url: str) -> None:
 
 
 # A test that needs one of these (a trained model, a server process, a browser) is marked
-# `slow`: `pytest -m "not slow"` is the fast layer, everything else in seconds.
+# `slow`, as is one that runs a command as a process (`@pytest.mark.slow` where it does):
+# `pytest -m "not slow"` is the fast layer, in this process, everything else in seconds.
 PROCESS_FIXTURES = frozenset({
     "trained_model", "action_server", "rasa_server", "handoff_actions", "telegram_actions",
     "web_app", "cluster", "run", "proxy", "redis_proxy", "chromium", "browser", "flaky_server",
-    "site",  # the staff admin's web server (tests/test_admin.py)
+    "site", "admin_site",  # the staff admin's web server (tests/test_admin.py, tests/test_fuzz.py)
 })
 
 

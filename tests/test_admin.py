@@ -592,6 +592,7 @@ def test_the_secret_key_comes_from_the_environment_or_a_file_made_once(tmp_path,
         load_secret_key(key_file)
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_there_is_no_default_account_and_weak_passwords_are_refused(admin_db):
     weak = inclubot(admin_db, "staff", "create-coordinator", "weak@city.example", "--password-stdin", stdin="short\n")
     assert weak.returncode == 1 and "at least 12 characters" in weak.stderr

@@ -74,6 +74,7 @@ def test_every_demo_city_has_a_crisis_line_with_a_phone(demo_db):
     assert {"1813", "0800 32 123", "107", "106"} <= phones["schaerbeek"]
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_crisis_lines_are_active_flagged_entries_with_a_phone_best_first(demo_db, tmp_path):
     path = tmp_path / "crisis.yml"
     path.write_text(CRISIS_ENTRIES, encoding="utf-8")
@@ -91,6 +92,7 @@ def test_crisis_lines_are_active_flagged_entries_with_a_phone_best_first(demo_db
     assert "schaerbeek-test-crisis-line" not in demo_ids  # one city's lines only
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_an_entry_without_the_field_is_not_a_crisis_line(empty_db, tmp_path):
     path = tmp_path / "plain.yml"
     path.write_text("city: mechelen\ntimezone: Europe/Brussels\nentries:\n"
@@ -103,6 +105,7 @@ def test_an_entry_without_the_field_is_not_a_crisis_line(empty_db, tmp_path):
 
 # --- export -> import keeps the flag --------------------------------------------------------
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("file_format", ["json", "yaml", "csv"])
 def test_export_then_import_keeps_the_crisis_line_flag(demo_db, second_db, tmp_path, file_format):
     path = tmp_path / "crisis.yml"
@@ -126,6 +129,7 @@ def test_export_then_import_keeps_the_crisis_line_flag(demo_db, second_db, tmp_p
     assert snapshot(second_db) == snapshot(demo_db)
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_spreadsheet_without_the_column_leaves_the_flag_as_it_is(demo_db, tmp_path):
     path = tmp_path / "phones.csv"
     path.write_text("id,city,category,name_en,phone\n"
@@ -137,6 +141,7 @@ def test_a_spreadsheet_without_the_column_leaves_the_flag_as_it_is(demo_db, tmp_
     assert flags["fuenlabrada-suicide-prevention-024"] is True and flags["fuenlabrada-new"] is False
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_spreadsheet_sets_and_clears_the_flag(demo_db, tmp_path):
     path = tmp_path / "flags.csv"
     path.write_text("id,city,category,name_en,phone,crisis_line\n"
@@ -180,6 +185,7 @@ BAD_FILES = {
 }
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("filename", sorted(BAD_FILES))
 def test_a_crisis_line_that_is_not_true_or_false_is_refused(demo_db, tmp_path, filename):
     content, expected = BAD_FILES[filename]
@@ -221,6 +227,7 @@ def database_at_0001(request, tmp_path):
         get_engine(url).dispose()
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_the_migration_adds_the_flag_false_to_existing_entries(database_at_0001, tmp_path):
     upgrade(database_at_0001)
     with session_scope(database_at_0001) as session:

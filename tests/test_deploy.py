@@ -111,6 +111,7 @@ def test_the_readme_documents_every_variable():
     assert [n for n in sorted(variable_names() - {"PGDATA", "POSTGRES_DB", "POSTGRES_USER"}) if n not in section] == []
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_every_command_is_an_inclubot_command():
     commands = {tuple(c["command"]) for c in containers() if c.get("command", [""])[0] == "inclubot"}
     assert {("inclubot", "serve", "rasa"), ("inclubot", "serve", "actions"), ("inclubot", "serve", "web"),

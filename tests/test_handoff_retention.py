@@ -5,6 +5,7 @@ import os
 import subprocess
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -42,6 +43,7 @@ def remaining(url: str):
         return sorted(t.conversation_id for t in session.execute(sa.select(tickets.Ticket)).scalars())
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_purge_deletes_tickets_closed_longer_than_the_retention_period(empty_db, tmp_path):
     make_ticket(empty_db, "tg:1", tickets.CLOSED, closed_days_ago=100)
     make_ticket(empty_db, "tg:2", tickets.CLOSED, closed_days_ago=10)

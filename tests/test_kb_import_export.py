@@ -136,6 +136,7 @@ BAD_FILES = {
 }
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("filename", sorted(BAD_FILES))
 def test_a_file_with_errors_changes_nothing_and_lists_every_error_with_its_line(demo_db, tmp_path, filename):
     content, expected = BAD_FILES[filename]
@@ -152,6 +153,7 @@ def test_a_file_with_errors_changes_nothing_and_lists_every_error_with_its_line(
     assert snapshot(demo_db) == before and audit_count(demo_db) == audits
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_spreadsheet_for_a_city_not_in_the_database_says_so(empty_db, tmp_path):
     path = tmp_path / "new.csv"
     path.write_text(HEADER + "\nschaerbeek-a,schaerbeek,health,A,,,,,,,,,,,\n", encoding="utf-8")
@@ -161,6 +163,7 @@ def test_a_spreadsheet_for_a_city_not_in_the_database_says_so(empty_db, tmp_path
     assert snapshot(empty_db) == json.dumps({"cities": [], "entries": [], "format": "inclubot-kb/1"}, sort_keys=True)
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_spreadsheet_with_unknown_or_missing_columns_is_refused_at_line_1(demo_db, tmp_path):
     path = tmp_path / "columns.csv"
     path.write_text("id,city,name_en,telephone\nschaerbeek-a,schaerbeek,A,123\n", encoding="utf-8")
@@ -181,6 +184,7 @@ CHANGES = (
     "schaerbeek-new,schaerbeek,health,New clinic,\n"
 )
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_dry_run_shows_what_would_change_and_changes_nothing(demo_db, tmp_path):
     path = tmp_path / "change.csv"
     path.write_text(CHANGES, encoding="utf-8")
@@ -195,6 +199,7 @@ def test_a_dry_run_shows_what_would_change_and_changes_nothing(demo_db, tmp_path
 
 # --- export -> import is lossless ---------------------------------------------------------
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("file_format", ["json", "yaml", "csv"])
 def test_export_then_import_gives_the_same_knowledge_base(demo_db, second_db, tmp_path, file_format):
     rich = tmp_path / "rich.yml"
@@ -223,6 +228,7 @@ def test_export_then_import_gives_the_same_knowledge_base(demo_db, second_db, tm
         assert rich_entry.active is False and rich_entry.priority == -3
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_spreadsheet_saved_by_excel_in_a_european_locale_imports(demo_db, tmp_path):
     path = tmp_path / "excel.csv"
     rows = [
@@ -243,6 +249,7 @@ def test_a_spreadsheet_saved_by_excel_in_a_european_locale_imports(demo_db, tmp_
 
 # --- audit ------------------------------------------------------------------------------
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_every_imported_change_has_an_audit_row(demo_db, tmp_path):
     path = tmp_path / "change.csv"
     path.write_text(CHANGES, encoding="utf-8")
@@ -264,6 +271,7 @@ def test_every_imported_change_has_an_audit_row(demo_db, tmp_path):
         assert session.execute(select(func.count()).select_from(AuditLog).where(AuditLog.id > last)).scalar_one() == 2
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_city_exports_its_own_spreadsheet(demo_db):
     result = inclubot(demo_db, "kb", "export", "--format", "csv", "--city", CITY_B)
     assert result.returncode == 0, result.stderr
@@ -281,6 +289,7 @@ ALIAS_BOMB = "\n".join(
 )
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_an_alias_bomb_is_refused_at_once_and_nothing_is_imported(demo_db, tmp_path):
     """Issue 14.5."""
     before = snapshot(demo_db)
@@ -298,6 +307,7 @@ def test_an_alias_bomb_is_refused_at_once_and_nothing_is_imported(demo_db, tmp_p
     assert snapshot(demo_db) == before
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_plain_anchor_is_refused_too_with_its_line(demo_db, tmp_path):
     document = tmp_path / "anchor.yml"
     document.write_text("city: schaerbeek\nentries:\n  - &first\n    id: schaerbeek-x\n")
@@ -314,6 +324,7 @@ def test_the_values_in_one_file_are_bounded(tmp_path, monkeypatch):
         kb_document.parse_document(("entries: [" + ", ".join(["x"] * 2000) + "]\n").encode(), "big.yml")
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_deeply_nested_file_is_refused_before_anything_is_built(demo_db, tmp_path):
     """libyaml's composer follows nesting down the C stack: a file is read event by event first."""
     document = tmp_path / "deep.json"
@@ -325,6 +336,7 @@ def test_a_deeply_nested_file_is_refused_before_anything_is_built(demo_db, tmp_p
     assert snapshot(demo_db) == before
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_list_as_a_mapping_key_is_explained_not_a_crash(demo_db, tmp_path):
     """Found by bench/fuzz.py: `? [a, b]` made the import fail with a TypeError."""
     document = tmp_path / "key.yml"
@@ -340,6 +352,7 @@ STAFF_COMMANDS = [["kb", "export"], ["kb", "import", "entries.yml"], ["kb", "cov
                   ["handoff", "list"], ["staff", "set-password", "nobody"]]
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("command", STAFF_COMMANDS, ids=" ".join)
 def test_a_mistyped_sqlite_path_is_named_and_no_empty_database_is_left_there(tmp_path, command):
     missing = tmp_path / "typo" / "inclubot.db"
@@ -350,6 +363,7 @@ def test_a_mistyped_sqlite_path_is_named_and_no_empty_database_is_left_there(tmp
     assert not missing.exists()
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("command", STAFF_COMMANDS, ids=" ".join)
 def test_a_knowledge_base_without_its_tables_asks_for_the_upgrade(tmp_path, database_kind, command):
     url = fresh_sqlite_url(tmp_path) if database_kind == "sqlite" else fresh_postgres_url()
@@ -365,6 +379,7 @@ def test_a_knowledge_base_without_its_tables_asks_for_the_upgrade(tmp_path, data
             drop_postgres(url)
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_an_unreachable_database_is_named_without_its_password():
     result = inclubot("postgresql://staff:s3cret-word@127.0.0.1:1/kb", "kb", "export")
     assert result.returncode == 2

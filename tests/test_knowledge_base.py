@@ -1,13 +1,10 @@
 """The knowledge base on a real database: demo content, validation, queries, import/export."""
 import json
-import os
-import subprocess
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from bot import servers
 from knowledge import queries
 from knowledge.db import session_scope
 from knowledge.document import KbDocumentError, parse_document
@@ -15,6 +12,7 @@ from knowledge.models import AuditLog, City, Entry
 from knowledge.opening_hours import is_open
 from knowledge.taxonomy import load_taxonomy
 from knowledge.transfer import DEMO_DIR, export_all, import_file
+from test_kb_import_export import inclubot  # the command as a user runs it
 
 TAXONOMY = load_taxonomy()
 DEMO_FILES = sorted(DEMO_DIR.glob("*.yml"))
@@ -184,15 +182,9 @@ def test_open_now_uses_the_city_time_zone():
     assert is_open(None, "Europe/Brussels", monday) is None
 
 
-def run_cli(database_url: str, *args: str):
-    return subprocess.run(
-        [str(servers.BIN / "inclubot"), *args], capture_output=True, text=True, timeout=120,
-        env={**os.environ, "INCLUBOT_DATABASE_URL": database_url},
-    )
-
-
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_cli_export_prints_every_entry_with_texts_per_language(demo_db):
-    result = run_cli(demo_db, "kb", "export", "--format", "json")
+    result = inclubot(demo_db, "kb", "export", "--format", "json")
     assert result.returncode == 0, result.stderr
     exported = json.loads(result.stdout)
     entries = exported["entries"]
@@ -202,29 +194,31 @@ def test_cli_export_prints_every_entry_with_texts_per_language(demo_db):
     assert sample["name"]["nl"] and sample["name"]["en"]
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_cli_import_round_trip_and_clear_errors(demo_db, tmp_path):
-    exported = run_cli(demo_db, "kb", "export", "--format", "json").stdout
+    exported = inclubot(demo_db, "kb", "export", "--format", "json").stdout
     path = tmp_path / "kb.json"
     path.write_text(exported, encoding="utf-8")
-    again = run_cli(demo_db, "kb", "import", str(path))
+    again = inclubot(demo_db, "kb", "import", str(path))
     assert again.returncode == 0, again.stderr
     assert "created 0, updated 0" in again.stdout
 
     broken = tmp_path / "broken.yml"
     broken.write_text(GOOD_FILE.replace("registration", "parking"), encoding="utf-8")
-    failed = run_cli(demo_db, "kb", "import", str(broken))
+    failed = inclubot(demo_db, "kb", "import", str(broken))
     assert failed.returncode == 1
     assert "nothing was imported" in failed.stderr and f"{broken}:6:" in failed.stderr
     assert "Traceback" not in failed.stderr
 
-    missing = run_cli(demo_db, "kb", "import", str(tmp_path / "nope.yml"))
+    missing = inclubot(demo_db, "kb", "import", str(tmp_path / "nope.yml"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_cli_dry_run_changes_nothing(demo_db, tmp_path):
     path = tmp_path / "new.yml"
     path.write_text(GOOD_FILE, encoding="utf-8")
-    dry = run_cli(demo_db, "kb", "import", str(path), "--dry-run")
+    dry = inclubot(demo_db, "kb", "import", str(path), "--dry-run")
     assert dry.returncode == 0 and "+ mechelen-test-desk" in dry.stdout
     with session_scope(demo_db) as session:
         assert session.get(Entry, "mechelen-test-desk") is None

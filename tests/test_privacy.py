@@ -255,6 +255,7 @@ def test_names_handles_and_distances_are_not_stored(tracker_db, monkeypatch):
     store.engine.dispose()
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_conversations_stored_before_namespaces_are_moved_under_their_channel(tracker_db, tmp_path, monkeypatch):
     """Issue 14.1: a conversation stored under the hash of "123456789" (Telegram chat, and
     also written to by REST sender "123456789", the hole) goes to tg: and rest: apart."""

@@ -92,6 +92,7 @@ def questions_left(knowledge_url: str):
     return texts, counted
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_purge_deletes_what_is_older_than_the_period_and_keeps_the_rest(stores):
     result = purge(stores, "--older-than-days", "30")
     assert result.returncode == 0, result.stderr
@@ -112,6 +113,7 @@ def test_purge_deletes_what_is_older_than_the_period_and_keeps_the_rest(stores):
     assert questions_left(knowledge_url) == (["asked 5 days ago"], 1)
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_forget_deletes_one_conversation_with_all_its_sessions_and_nothing_else(stores):
     # The same id on another channel is another person: nothing of theirs is deleted.
     other_channel = privacy(stores, "forget", "rest:returning")
@@ -128,6 +130,7 @@ def test_forget_deletes_one_conversation_with_all_its_sessions_and_nothing_else(
     assert again.returncode == 0 and "no conversation is stored under that id" in again.stdout
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("bare_id", ["returning", " ", "tg:", "telegram:returning"])
 def test_forget_needs_the_id_with_its_channel(stores, bare_id):
     result = privacy(stores, "forget", bare_id)
@@ -137,6 +140,7 @@ def test_forget_needs_the_id_with_its_channel(stores, bare_id):
     assert conversation(stores[0], "tg:returning") is not None
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_the_period_comes_from_the_environment_by_default(stores):
     result = purge(stores, INCLUBOT_RETENTION_DAYS="60")
     assert result.returncode == 0, result.stderr
@@ -145,6 +149,7 @@ def test_the_period_comes_from_the_environment_by_default(stores):
     assert questions_left(knowledge_url)[0] == ["asked 31 days ago", "asked 5 days ago"]
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_the_default_period_is_30_days(stores):
     result = purge(stores)
     assert result.returncode == 0, result.stderr
@@ -152,6 +157,7 @@ def test_the_default_period_is_30_days(stores):
     assert questions_left(stores[1])[0] == ["asked 5 days ago"]
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("args, env", [(["--older-than-days", "0"], {}), ([], {"INCLUBOT_RETENTION_DAYS": "thirty"})])
 def test_a_wrong_period_is_explained_and_nothing_is_deleted(stores, args, env):
     result = purge(stores, *args, **env)
@@ -161,6 +167,7 @@ def test_a_wrong_period_is_explained_and_nothing_is_deleted(stores, args, env):
     assert len(questions_left(stores[1])[0]) == 3
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_an_unreachable_database_is_reported_without_a_traceback(stores):
     result = purge(stores, INCLUBOT_TRACKER_STORE_URL=f"postgresql://postgres@127.0.0.1:{servers.free_port()}/none")
     assert result.returncode == 1

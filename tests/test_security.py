@@ -6,6 +6,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
 import requests
 
 from bot import servers
@@ -58,6 +59,7 @@ def test_the_token_is_made_at_first_start_and_appears_on_no_command_line_nor_log
     assert token not in (server_logs / "rasa.log").read_text(errors="replace")  # … is not logged with it
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_new_installation_gets_its_own_token(tmp_path, monkeypatch):
     monkeypatch.delenv("INCLUBOT_API_TOKEN", raising=False)
     monkeypatch.setattr("bot.api_token.TOKEN_FILE", tmp_path / "var" / "api_token")

@@ -202,6 +202,7 @@ def test_the_terminal_shows_the_steps_the_addresses_and_where_the_logs_are(run):
     assert "Warning" not in terminal and "Traceback" not in terminal, terminal
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_database_that_never_answers_is_given_up_on_with_a_clear_message():
     """A PostgreSQL server that accepts connections and then hangs (frozen, overloaded):
     without a connect timeout the command below, like a person's message, waits forever."""

@@ -87,6 +87,7 @@ def test_the_training_examples_are_left_to_rasas_own_key(tmp_path):
     assert training_inputs.fingerprint(tree) != training_inputs.fingerprint(PROJECT_ROOT)
 
 
+@pytest.mark.slow  # runs a process that holds the lock
 def test_two_trainings_on_one_machine_take_the_shared_cache_in_turn(tmp_path, capsys):
     holder = subprocess.Popen(
         [sys.executable, "-c", "import fcntl, sys, time; lock = open(sys.argv[1], 'w'); "

@@ -39,6 +39,7 @@ def coverage_rows(database_url: str, *args: str) -> dict:
 
 # --- the demo knowledge base in 12 languages ------------------------------------------------
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_every_demo_entry_has_a_name_and_a_description_in_all_12_languages(demo_db):
     entries = exported(demo_db)["entries"]
     assert len(entries) >= 128
@@ -51,6 +52,7 @@ def test_every_demo_entry_has_a_name_and_a_description_in_all_12_languages(demo_
                 assert status["translated_from"] == "en" and status["outdated"] is False
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_every_draft_carries_the_facts_of_its_source_unchanged(demo_db):
     """A translation may reword, never change a fact: every number of the English text (a
     phone number, a short number like 112, an age, a price) is in its translation, in the
@@ -70,6 +72,7 @@ def test_every_draft_carries_the_facts_of_its_source_unchanged(demo_db):
     assert not wrong, wrong
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_coverage_of_the_demo_nothing_missing_nothing_outdated(demo_db):
     rows = coverage_rows(demo_db)
     assert {city for city, _ in rows} == set(load_taxonomy().cities)
@@ -111,6 +114,7 @@ def test_an_answer_is_in_the_user_language_with_one_note(chat, session_db, city,
     assert missing not in reply, reply
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_changed_source_outdates_its_translations_and_the_bot_still_answers(chat, session_db, tmp_path):
     """Staff change an English text: its drafts show as outdated in coverage and export, the
     bot still answers with them (flagged as unchecked), and restoring the text undoes it."""
@@ -150,6 +154,7 @@ def test_a_changed_source_outdates_its_translations_and_the_bot_still_answers(ch
 
 # --- export / import keep the status ---------------------------------------------------------
 
+@pytest.mark.slow  # runs the inclubot command as a process
 @pytest.mark.parametrize("file_format", ["json", "yaml", "csv"])
 def test_a_draft_exported_and_imported_back_stays_a_draft(demo_db, tmp_path, file_format):
     path = tmp_path / f"mechelen.{file_format}"
@@ -169,6 +174,7 @@ def test_a_draft_exported_and_imported_back_stays_a_draft(demo_db, tmp_path, fil
     assert status["fa"]["status"] == DRAFT and status["fa"]["translated_from"] == "en"
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_reviewed_translation_keeps_who_reviewed_it_through_csv(demo_db, tmp_path):
     path = tmp_path / "review.csv"
     path.write_text(
@@ -206,6 +212,7 @@ entries:
 """
 
 
+@pytest.mark.slow  # runs the inclubot command as a process
 def test_a_malformed_status_is_refused_with_its_line_and_nothing_is_written(demo_db, tmp_path):
     path = tmp_path / "bad.yml"
     path.write_text(BAD_STATUS, encoding="utf-8")

@@ -5,8 +5,12 @@ import csv
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from test_kb_import_export import audit_count, inclubot, snapshot
 from test_translations import coverage_rows, exported
+
+pytestmark = pytest.mark.slow  # every test runs the inclubot command as a process
 
 NS = {"x": "urn:oasis:names:tc:xliff:document:2.0"}
 ENGLISH_ONLY = """\
