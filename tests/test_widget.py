@@ -12,6 +12,7 @@ import http.server
 import re
 import secrets
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,9 +196,16 @@ def widget_tracker(rasa_url: str, session_id: str) -> Dict:
     return response.json()
 
 
-def user_texts_in_tracker(rasa_url: str, session_id: str) -> List[str]:
-    events = widget_tracker(rasa_url, session_id)["events"]
-    return [event.get("text") for event in events if event.get("event") == "user"]
+def user_texts_in_tracker(rasa_url: str, session_id: str, at_least: int = 0, timeout: float = 15) -> List[str]:
+    """What the person wrote, as the tracker store has it. Rasa saves a turn once it has
+    handled it, just after the answer went out: wait up to `timeout` for `at_least` texts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        events = widget_tracker(rasa_url, session_id)["events"]
+        texts = [event.get("text") for event in events if event.get("event") == "user"]
+        if len(texts) >= at_least or time.monotonic() > deadline:
+            return texts
+        time.sleep(0.2)
 
 
 def assert_shows_answer(widget: WidgetPage, intro: str, names: List[str]) -> None:
@@ -294,7 +302,7 @@ def test_arabic_conversation_is_right_to_left_and_survives_a_reload(open_widget,
     # the same conversation goes on on the server
     widget.click_reply(text("category_registration", "ar"))
     assert_shows_answer(widget, *expected_answer(session_db, "schaerbeek", "registration", "ar"))
-    assert user_texts_in_tracker(rasa_server, session_id)[:2] == ["أحتاج إلى طبيب", "/registration"]
+    assert user_texts_in_tracker(rasa_server, session_id, at_least=2)[:2] == ["أحتاج إلى طبيب", "/registration"]
     tracker = widget_tracker(rasa_server, session_id)
     assert tracker["slots"]["city"] == "schaerbeek" and tracker["slots"]["language"] == "ar"
 
