@@ -64,7 +64,7 @@ def _message_fingerprint(self: Message) -> str:
         try:
             written = json.dumps([self.data, self.features], sort_keys=True, default=_written,
                                  ensure_ascii=False)
-        except (TypeError, ValueError, RecursionError):  # keys JSON cannot sort: Rasa's own way
+        except (TypeError, ValueError, RecursionError):  # unsortable keys, circular values: Rasa's own way
             return _rasa_message_fingerprint(self)
         self._cached_fingerprint = hashlib.md5(written.encode("utf-8", "surrogatepass")).hexdigest()  # nosec
     return self._cached_fingerprint

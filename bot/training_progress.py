@@ -7,6 +7,7 @@ come from Rasa's cache), and prints one PROGRESS line per component on stdout.
 `inclubot train` shows those lines and writes everything else to var/log/train.log.
 """
 import sys
+import threading
 from typing import Optional
 
 PREFIX = "PROGRESS "
@@ -28,6 +29,7 @@ def _counting_hook():
             super().__init__(pruned_schema)
             self.total = sum(1 for node in pruned_schema.nodes.values() if self._trains(node))
             self.done = 0
+            self._counting = threading.Lock()  # steps may start side by side (bot/training_threads.py)
 
         def _trains(self, node) -> bool:
             return self._does_node_train(node) and not self._is_cached_node(node)
@@ -35,9 +37,10 @@ def _counting_hook():
         def on_before_node(self, node_name, execution_context, config, received_inputs):
             node = self._pruned_schema.nodes[node_name]
             if self._trains(node):
-                self.done += 1
-                what = "the dialogue" if issubclass(node.uses, Policy) else "the language model"
-                print(f"{PREFIX}training {what}: {self.done}/{self.total} ({node.uses.__name__}) …", flush=True)
+                with self._counting:
+                    self.done += 1
+                    what = "the dialogue" if issubclass(node.uses, Policy) else "the language model"
+                    print(f"{PREFIX}training {what}: {self.done}/{self.total} ({node.uses.__name__}) …", flush=True)
             return super().on_before_node(node_name, execution_context, config, received_inputs)
 
     return CountingHook
@@ -57,11 +60,12 @@ def install() -> bool:
 
 
 def main() -> None:
-    from bot import training_fingerprints
+    from bot import training_fingerprints, training_threads
     from bot.rasa_command import import_skops_first
 
     import_skops_first()
     training_fingerprints.install()
+    training_threads.install()
     if not install():
         print(f"{PREFIX}training the model (no step count with this Rasa) …", flush=True)
     from rasa.__main__ import main as rasa_main

@@ -7,6 +7,7 @@ import logging
 import pytest
 from rasa.core.actions import action
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.runner import dask as rasa_dask_runner
 from rasa.engine.training import graph_trainer
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
@@ -14,7 +15,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import deadlines, rasa_internals, rasa_speedups, training_fingerprints, training_progress
+from bot import deadlines, rasa_internals, rasa_speedups, training_fingerprints, training_progress, training_threads
 from bot.servers import PROJECT_ROOT
 from bot.tracker_store import ScrubbingTrackerStore
 
@@ -43,6 +44,12 @@ def test_every_change_is_in_effect_on_the_pinned_rasa():
         assert Features.fingerprint is training_fingerprints._features_fingerprint
     finally:
         Message.fingerprint, Features.fingerprint = rasas_fingerprints
+    rasas_dask = rasa_dask_runner.dask
+    try:
+        assert training_threads.install()
+        assert rasa_dask_runner.dask is not rasas_dask
+    finally:
+        rasa_dask_runner.dask = rasas_dask
 
 
 @pytest.fixture
@@ -70,6 +77,11 @@ def test_a_change_of_rasa_code_leaves_ours_out_and_says_so(rasa_changed_under, m
     rasa_changed_under("rasa.shared.nlu.training_data.message:Message.fingerprint")
     assert not training_fingerprints.install()
     assert Message.fingerprint is rasas_fingerprint
+
+    rasas_dask = rasa_dask_runner.dask
+    rasa_changed_under("rasa.engine.runner.dask:DaskGraphRunner.run")
+    assert not training_threads.install()
+    assert rasa_dask_runner.dask is rasas_dask
 
 
 def test_the_tracker_store_falls_back_to_rasas_retrieval_and_still_finds_the_conversation(
