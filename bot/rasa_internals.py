@@ -41,6 +41,8 @@ FINGERPRINTS = {
     # bot/training_fingerprints.py: a message written once as JSON, a matrix hashed as bytes
     "rasa.shared.nlu.training_data.features:Features.fingerprint": "d9feec4d68d43334",
     "rasa.shared.nlu.training_data.message:Message.fingerprint": "82b38330479ee1d0",
+    # bot/training_schema_checks.py: checks on the fast parse first, Rasa's own when they fail
+    "rasa.shared.utils.validation:validate_yaml_schema": "e039106753a595c2",
     # bot/training_threads.py: the graph runner's dask.get made by threads
     "rasa.engine.runner.dask:DaskGraphRunner.run": "45f0f52f574f3aa9",
     # bot/without_tensorflow.py: stands in for these whole modules, which import TensorFlow,

@@ -14,8 +14,9 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.utils import validation
 
-from bot import deadlines, rasa_internals, rasa_speedups, training_fingerprints, training_progress, training_threads
+from bot import deadlines, rasa_internals, rasa_speedups, training_fingerprints, training_progress, training_schema_checks, training_threads
 from bot.servers import PROJECT_ROOT
 from bot.tracker_store import ScrubbingTrackerStore
 
@@ -44,6 +45,12 @@ def test_every_change_is_in_effect_on_the_pinned_rasa():
         assert Features.fingerprint is training_fingerprints._features_fingerprint
     finally:
         Message.fingerprint, Features.fingerprint = rasas_fingerprints
+    rasas_schema_check = validation.validate_yaml_schema
+    try:
+        assert training_schema_checks.install()
+        assert validation.validate_yaml_schema is training_schema_checks.validate_yaml_schema
+    finally:
+        validation.validate_yaml_schema = rasas_schema_check
     rasas_dask = rasa_dask_runner.dask
     try:
         assert training_threads.install()
@@ -77,6 +84,11 @@ def test_a_change_of_rasa_code_leaves_ours_out_and_says_so(rasa_changed_under, m
     rasa_changed_under("rasa.shared.nlu.training_data.message:Message.fingerprint")
     assert not training_fingerprints.install()
     assert Message.fingerprint is rasas_fingerprint
+
+    rasas_schema_check = validation.validate_yaml_schema
+    rasa_changed_under("rasa.shared.utils.validation:validate_yaml_schema")
+    assert not training_schema_checks.install()
+    assert validation.validate_yaml_schema is rasas_schema_check
 
     rasas_dask = rasa_dask_runner.dask
     rasa_changed_under("rasa.engine.runner.dask:DaskGraphRunner.run")

@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-import joblib  # noqa: E402
+import pickle  # noqa: E402
 from bench.nlu_eval import message_set, CRISIS_SETS, REALISTIC_SETS, DEVELOPMENT_CRISIS_SETS
 from bot.sentence_embedding import embed
 from bot.danger_model import LONG_MESSAGE_WORDS
-m = joblib.load(glob.glob('/tmp/m1/components/*EmergencyDetector*/danger_model.joblib')[0])
+# (danger_model.joblib, read with joblib.load, in archives trained before 2026-12-08)
+m = pickle.load(open(glob.glob('/tmp/m1/components/*EmergencyDetector*/danger_model.pickle')[0], "rb"))
 rows = {n: message_set(d) for n, d in {**CRISIS_SETS, **REALISTIC_SETS}.items()}
 texts = [r["text"] for n in rows for r in rows[n]]
 E = embed(texts)
