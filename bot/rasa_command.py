@@ -7,20 +7,11 @@ import sys
 from bot.api_token import api_token
 
 
-def import_skops_first() -> None:
-    """skops, which Rasa's logistic regression classifier loads with, lists the types it
-    trusts when it is imported, searching every module loaded by then: after Rasa and
-    TensorFlow (5,700 modules) that took 14 s of the server's start on 2 cores, before
-    them under 1 s more than scikit-learn itself."""
-    import skops.io  # noqa: F401
-
-
 def main() -> None:
     if sys.argv[1:2] == ["run"]:  # the server; training keeps TensorFlow
         from bot.without_tensorflow import keep_tensorflow_out
 
         keep_tensorflow_out()
-    import_skops_first()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = [sys.argv[0], *sys.argv[1:], "--auth-token", api_token()]

@@ -61,9 +61,7 @@ def install() -> bool:
 
 def main() -> None:
     from bot import training_fingerprints, training_schema_checks, training_threads
-    from bot.rasa_command import import_skops_first
 
-    import_skops_first()
     training_fingerprints.install()
     training_schema_checks.install()
     training_threads.install()

@@ -1,0 +1,66 @@
+"""The danger model and the intent classifier as the server reads them from the model archive:
+the files the training wrote, and the files of an archive trained before their formats changed
+(joblib, Rasa's skops), give the same scores."""
+import joblib
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+
+from bot.components import emergency_detector, intent_classifier
+from bot.components.emergency_detector import EmergencyDetector
+from bot.components.intent_classifier import NormalizedLogisticRegressionClassifier
+from bot.training_inputs import newest_model
+
+MESSAGES = ["I need a doctor for my son", "my friend is not breathing", "ana bade doktor", "в квартирі пожежа",
+            "this queue is killing me"]
+
+
+@pytest.fixture
+def archive(trained_model, tmp_path):
+    """The newest model's storage, unpacked, and its nodes by component class."""
+    storage, metadata = LocalModelStorage.from_model_archive(tmp_path / "model", newest_model(trained_model))
+    nodes = {node.uses: node for node in metadata.predict_schema.nodes.values()}
+    return storage, nodes
+
+
+def loaded(component_class, storage, node, resource=None):
+    config = {**component_class.get_default_config(), **node.config}
+    return component_class.load(config, storage, resource or node.resource, ExecutionContext(GraphSchema({}), node_name="test"))
+
+
+def test_the_danger_model_reads_back_alike_from_its_file_and_an_older_archives(archive):
+    storage, nodes = archive
+    node = nodes[EmergencyDetector]
+    with storage.read_from(node.resource) as directory:
+        assert (directory / emergency_detector.MODEL_FILE).is_file()
+    model = loaded(EmergencyDetector, storage, node)._model
+
+    older = Resource("older-danger-model")
+    with storage.write_to(older) as directory:
+        joblib.dump(model, directory / emergency_detector.JOBLIB_MODEL_FILE)
+    older_model = loaded(EmergencyDetector, storage, node, older)._model
+
+    assert model.threshold == older_model.threshold
+    assert np.array_equal(model.scores(MESSAGES), older_model.scores(MESSAGES))
+    assert model.is_danger(model.score(MESSAGES[1])) and not model.is_danger(model.score(MESSAGES[0]))
+
+
+def test_the_intent_classifier_reads_back_alike_from_its_file_and_an_older_archives(archive):
+    import skops.io
+
+    storage, nodes = archive
+    node = nodes[NormalizedLogisticRegressionClassifier]
+    with storage.read_from(node.resource) as directory:
+        assert (directory / intent_classifier.MODEL_FILE).is_file()
+    classifier = loaded(NormalizedLogisticRegressionClassifier, storage, node).clf
+
+    older = Resource("older-intent-classifier")
+    with storage.write_to(older) as directory:  # as Rasa's own classifier writes it
+        skops.io.dump(classifier, directory / f"{older.name}.skops")
+    older_classifier = loaded(NormalizedLogisticRegressionClassifier, storage, node, older).clf
+
+    rows = np.random.default_rng(0).random((3, classifier.coef_.shape[1]))
+    assert list(classifier.classes_) == list(older_classifier.classes_) and "emergency" in classifier.classes_
+    assert np.array_equal(classifier.predict_proba(rows), older_classifier.predict_proba(rows))
