@@ -13,18 +13,19 @@ would let through.
 import functools
 import logging
 
+import pkg_resources
+from pykwalify.core import Core
+from rasa.shared.utils import io, validation
+
 from bot import rasa_internals
 
 PURPOSE = "the training data's schema checks on the fast parse (bot/training_schema_checks.py)"
-_rasas_check = None
+_rasas_check = validation.validate_yaml_schema
 
 
 @functools.lru_cache(maxsize=None)
 def _schema(schema_path: str, package_name: str) -> dict:
     """The schema as Rasa's check builds it: the file's, with Rasa's responses schema added."""
-    import pkg_resources
-    from rasa.shared.utils import io, validation
-
     schema = io.read_yaml_file(pkg_resources.resource_filename(package_name, schema_path))
     responses = io.read_yaml_file(pkg_resources.resource_filename(validation.PACKAGE_NAME, validation.RESPONSES_SCHEMA_FILE))
     return dict(schema, **responses)
@@ -32,47 +33,28 @@ def _schema(schema_path: str, package_name: str) -> dict:
 
 @functools.lru_cache(maxsize=1)
 def _extensions() -> str:
-    import pkg_resources
-    from rasa.shared.utils import validation
-
     return pkg_resources.resource_filename(validation.PACKAGE_NAME, validation.SCHEMA_EXTENSIONS_FILE)
 
 
 def _passes(content: str, schema_path: str, package_name: str) -> bool:
-    from pykwalify.core import Core
-    from rasa.shared.utils import io
-
     try:
-        data = io.read_yaml(content)
-        Core(source_data=data, schema_data=_schema(schema_path, package_name),
+        Core(source_data=io.read_yaml(content), schema_data=_schema(schema_path, package_name),
              extensions=[_extensions()]).validate(raise_exception=True)
     except Exception:  # noqa: BLE001 - whatever went wrong, Rasa's own check decides
         return False
     return True
 
 
-def validate_yaml_schema(yaml_file_content, schema_path, package_name=None) -> None:
-    package_name = package_name or _package_name()
+def validate_yaml_schema(yaml_file_content: str, schema_path: str, package_name: str = validation.PACKAGE_NAME) -> None:
     if not _passes(yaml_file_content, schema_path, package_name):
         _rasas_check(yaml_file_content, schema_path, package_name)  # Rasa's own error, or Rasa's pass
-
-
-def _package_name() -> str:
-    from rasa.shared.utils import validation
-
-    return validation.PACKAGE_NAME
 
 
 def install() -> bool:
     """Check the training data this way in this process (a training's); False, and Rasa's own
     check, when Rasa's code under it is not the code this was written for."""
-    global _rasas_check
-    from rasa.shared.utils import validation
-
     if not rasa_internals.unchanged("rasa.shared.utils.validation:validate_yaml_schema", purpose=PURPOSE):
         return False
-    if validation.validate_yaml_schema is not validate_yaml_schema:
-        _rasas_check = validation.validate_yaml_schema
-        validation.validate_yaml_schema = validate_yaml_schema
+    validation.validate_yaml_schema = validate_yaml_schema
     logging.getLogger("pykwalify").setLevel(logging.CRITICAL)  # as in Rasa's check: its failures are Rasa's to tell
     return True
