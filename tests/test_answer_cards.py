@@ -359,3 +359,16 @@ def test_the_placeholder_fits_a_320px_phone_in_every_language(stack, widget):
         measured = page.page.locator(f"{WIDGET} textarea").evaluate(FITS_PLACEHOLDER)
         assert measured["text"] <= measured["room"], (language, measured)
         assert input_fully_visible(page), language
+
+
+def test_the_input_stays_on_a_phone_screen_when_the_page_above_grows_after_the_chat_started(stack, widget):
+    # As a late font, image or style does on a slow phone: the chat is moved down after it
+    # measured the screen.
+    page = widget(f"{stack.web_url}/{CITY}?lang=ar", {"width": 320, "height": 640})
+    page.page.evaluate("""() => {
+      const late = document.createElement('div');
+      late.style.height = '120px';
+      document.body.prepend(late);
+    }""")
+    assert input_fully_visible(page)
+    page.screenshot(SHOTS / "page-grew-above-ar-phone.png")

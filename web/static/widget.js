@@ -302,6 +302,9 @@
       }
       this.fitToScreen();
       window.addEventListener("resize", () => this.fitToScreen());
+      // The page can still move the chat down once it has started (its fonts, images and late
+      // styles, slow on a cheap phone; seen on a busy test machine): measured again then.
+      if (window.ResizeObserver) new ResizeObserver(() => this.fitToScreen()).observe(document.body);
     }
 
     // On a phone, the chat takes the screen's height below its place on the page, so that
