@@ -7,6 +7,7 @@ part of a spreadsheet: the cities must already be in the database.
 """
 import csv
 import io
+from collections import Counter
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from knowledge import typed_values
@@ -35,6 +36,7 @@ def columns() -> List[str]:
 # Per language: where its text comes from (knowledge/document.py TextStatus).
 TEXT_STATUS_COLUMNS = ("status", "translated_from", "source_fingerprint", "reviewed_by", "reviewed_on")
 TEXT_COLUMNS = ("address", "phone", "email", "website", "source")
+MAX_NAMED_COLUMNS = 20  # unknown columns named in an error; the rest counted
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -114,11 +116,14 @@ def _header_problems(header: List[str], filename: str) -> Tuple[List[str], bool]
     """Problems of the header line, and whether the rows can be checked despite them."""
     known = columns()
     problems = []
-    for name in sorted({c for c in header if header.count(c) > 1}):
+    counts = Counter(header)  # counted once: a malformed file may have 50,000 columns
+    for name in sorted(c for c, n in counts.items() if n > 1):
         problems.append(f"{filename}:1: column {name!r} appears twice")
-    unknown = [c for c in header if c not in known]
+    unknown = [c for c in counts if c not in known]  # each once, in the header's order
     if unknown:
-        problems.append(f"{filename}:1: unknown column(s) {', '.join(repr(c) for c in unknown)}; columns are: {', '.join(known)}")
+        named = ", ".join(repr(c) for c in unknown[:MAX_NAMED_COLUMNS])
+        more = f" and {len(unknown) - MAX_NAMED_COLUMNS} more" if len(unknown) > MAX_NAMED_COLUMNS else ""
+        problems.append(f"{filename}:1: unknown column(s) {named}{more}; columns are: {', '.join(known)}")
     rows_readable = True
     for required in ("id", "city", "category"):
         if required not in header:

@@ -18,7 +18,8 @@ from knowledge.db import get_engine, session_scope
 from knowledge.document import CityRecord, KbDocument, KbDocumentError
 from knowledge.migrate import upgrade
 from knowledge.models import AuditLog, Entry
-from knowledge.transfer import export_all, import_document
+from knowledge.csv_entries import MAX_NAMED_COLUMNS
+from knowledge.transfer import export_all, import_document, import_file
 
 CITY_B = "mechelen"
 HEADER = "id,city,category,name_en,name_fr,description_en,phone,website,latitude,longitude,hours_mon,languages_spoken,verified_on,active,priority"
@@ -172,6 +173,20 @@ def test_a_spreadsheet_with_unknown_or_missing_columns_is_refused_at_line_1(demo
     assert result.returncode == 1
     assert "columns.csv:1: unknown column(s) 'telephone'" in result.stderr
     assert "columns.csv:1: the column 'category' is missing" in result.stderr
+    assert snapshot(demo_db) == before
+
+
+def test_a_spreadsheet_of_thousands_of_columns_is_refused_with_each_unknown_one_named_once(demo_db):
+    columns = ["id", "city", "category", "name_en", *(f"extra{n}" for n in range(5000)), *["extra0"] * 5000]
+    data = (",".join(columns) + "\nschaerbeek-a,schaerbeek,health,A\n").encode("utf-8")
+    before = snapshot(demo_db)
+    with pytest.raises(KbDocumentError) as refused, session_scope(demo_db) as session:
+        import_file(session, data, "wide.csv", actor="test")
+    errors = refused.value.errors
+    assert "wide.csv:1: column 'extra0' appears twice" in errors
+    unknown = next(e for e in errors if "unknown column" in e)
+    assert unknown.startswith("wide.csv:1: unknown column(s) 'extra0', 'extra1', ")
+    assert unknown.count("'extra0'") == 1 and f"and {5000 - MAX_NAMED_COLUMNS} more;" in unknown
     assert snapshot(demo_db) == before
 
 
