@@ -30,18 +30,26 @@ def loaded(component_class, storage, node, resource=None):
     return component_class.load(config, storage, resource or node.resource, ExecutionContext(GraphSchema({}), node_name="test"))
 
 
-def test_the_danger_model_reads_back_alike_from_its_file_and_an_older_archives(archive):
+def trained_and_older(archive, component_class, model_file, write_older):
+    """The component loaded from the trained archive (after checking that it holds
+    `model_file`), and loaded again from a copy written in the older format by
+    `write_older(component, directory, resource)`."""
     storage, nodes = archive
-    node = nodes[EmergencyDetector]
+    node = nodes[component_class]
     with storage.read_from(node.resource) as directory:
-        assert (directory / emergency_detector.MODEL_FILE).is_file()
-    model = loaded(EmergencyDetector, storage, node)._model
-
-    older = Resource("older-danger-model")
+        assert (directory / model_file).is_file()
+    trained = loaded(component_class, storage, node)
+    older = Resource(f"older-{component_class.__name__}")
     with storage.write_to(older) as directory:
-        joblib.dump(model, directory / emergency_detector.JOBLIB_MODEL_FILE)
-    older_model = loaded(EmergencyDetector, storage, node, older)._model
+        write_older(trained, directory, older)
+    return trained, loaded(component_class, storage, node, older)
 
+
+def test_the_danger_model_reads_back_alike_from_its_file_and_an_older_archives(archive):
+    trained, older = trained_and_older(
+        archive, EmergencyDetector, emergency_detector.MODEL_FILE,
+        lambda component, directory, _: joblib.dump(component._model, directory / emergency_detector.JOBLIB_MODEL_FILE))
+    model, older_model = trained._model, older._model
     assert model.threshold == older_model.threshold
     assert np.array_equal(model.scores(MESSAGES), older_model.scores(MESSAGES))
     assert model.is_danger(model.score(MESSAGES[1])) and not model.is_danger(model.score(MESSAGES[0]))
@@ -50,17 +58,10 @@ def test_the_danger_model_reads_back_alike_from_its_file_and_an_older_archives(a
 def test_the_intent_classifier_reads_back_alike_from_its_file_and_an_older_archives(archive):
     import skops.io
 
-    storage, nodes = archive
-    node = nodes[NormalizedLogisticRegressionClassifier]
-    with storage.read_from(node.resource) as directory:
-        assert (directory / intent_classifier.MODEL_FILE).is_file()
-    classifier = loaded(NormalizedLogisticRegressionClassifier, storage, node).clf
-
-    older = Resource("older-intent-classifier")
-    with storage.write_to(older) as directory:  # as Rasa's own classifier writes it
-        skops.io.dump(classifier, directory / f"{older.name}.skops")
-    older_classifier = loaded(NormalizedLogisticRegressionClassifier, storage, node, older).clf
-
+    trained, older = trained_and_older(  # the older file as Rasa's own classifier writes it
+        archive, NormalizedLogisticRegressionClassifier, intent_classifier.MODEL_FILE,
+        lambda component, directory, resource: skops.io.dump(component.clf, directory / f"{resource.name}.skops"))
+    classifier, older_classifier = trained.clf, older.clf
     rows = np.random.default_rng(0).random((3, classifier.coef_.shape[1]))
     assert list(classifier.classes_) == list(older_classifier.classes_) and "emergency" in classifier.classes_
     assert np.array_equal(classifier.predict_proba(rows), older_classifier.predict_proba(rows))
