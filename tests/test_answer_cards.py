@@ -163,8 +163,9 @@ ON_SCREEN_UNSCROLLED = """field => {
 
 def input_fully_visible(page: WidgetPage) -> bool:
     """Whether the input field is on screen without scrolling once the page has settled: on a
-    busy machine the widget is still being laid out for a moment after the field first shows
-    (over 5 s once, for Italian, with make test's 4 processes on 2 slow cores)."""
+    busy machine the widget is still being laid out for a moment after the field first shows.
+    (Waits of over 5 s, then of 15 s, seen in CI were most likely the chat keeping a height
+    measured before the page above it grew, mended in web/static/widget.js.)"""
     field = page.page.locator(f"{WIDGET} textarea").element_handle()
     try:
         page.page.wait_for_function(ON_SCREEN_UNSCROLLED, arg=field, timeout=15000)

@@ -52,8 +52,13 @@ def test_the_projects_data_passes_and_is_read_as_before(fast_checks):
     assert checked >= 13
     validation.validate_yaml_schema((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"), DOMAIN_SCHEMA)
     assert fast_checks == []  # each passed on the fast parse, without Rasa's slow one
-    examples = RasaYAMLReader().reads((PROJECT_ROOT / "data" / "nlu" / "en.yml").read_text(encoding="utf-8"))
+    english = (PROJECT_ROOT / "data" / "nlu" / "en.yml").read_text(encoding="utf-8")
+    examples = RasaYAMLReader().reads(english)
     assert len(examples.intent_examples) > 100
+    validation.validate_yaml_schema = training_schema_checks._rasas_check  # Rasa's own, as before
+    as_before = RasaYAMLReader().reads(english)
+    assert [(m.get("text"), m.get("intent")) for m in examples.intent_examples] == \
+        [(m.get("text"), m.get("intent")) for m in as_before.intent_examples]
 
 
 @pytest.mark.parametrize("content", [NOT_A_LIST, BROKEN_YAML], ids=["schema fault", "yaml fault"])
