@@ -40,7 +40,10 @@ def _counting_hook():
                 with self._counting:
                     self.done += 1
                     what = "the dialogue" if issubclass(node.uses, Policy) else "the language model"
-                    print(f"{PREFIX}training {what}: {self.done}/{self.total} ({node.uses.__name__}) …", flush=True)
+                    # One write, the line's end with it: print's two writes let the log line
+                    # of a step running beside this one land in between.
+                    sys.stdout.write(f"{PREFIX}training {what}: {self.done}/{self.total} ({node.uses.__name__}) …\n")
+                    sys.stdout.flush()
             return super().on_before_node(node_name, execution_context, config, received_inputs)
 
     return CountingHook
