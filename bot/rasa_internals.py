@@ -45,6 +45,8 @@ FINGERPRINTS = {
     "rasa.shared.utils.validation:validate_yaml_schema": "e039106753a595c2",
     # bot/training_threads.py: the graph runner's dask.get made by threads
     "rasa.engine.runner.dask:DaskGraphRunner.run": "45f0f52f574f3aa9",
+    # bot/training_archive.py: the archive written at gzip's fastest level
+    "rasa.engine.storage.local_model_storage:LocalModelStorage.create_model_package": "160e32783576d3df",
     # bot/without_tensorflow.py: stands in for these whole modules, which import TensorFlow,
     "rasa.utils.tensorflow.callback:": "745cf6fe393d9fcb",
     "rasa.utils.tensorflow.data_generator:": "9d766a17c1ef507e",

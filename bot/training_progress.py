@@ -63,8 +63,9 @@ def install() -> bool:
 
 
 def main() -> None:
-    from bot import training_fingerprints, training_schema_checks, training_threads
+    from bot import training_archive, training_fingerprints, training_schema_checks, training_threads
 
+    training_archive.install()
     training_fingerprints.install()
     training_schema_checks.install()
     training_threads.install()

@@ -8,6 +8,7 @@ import pytest
 from rasa.core.actions import action
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.runner import dask as rasa_dask_runner
+from rasa.engine.storage import local_model_storage
 from rasa.engine.training import graph_trainer
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
@@ -16,7 +17,10 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils import validation
 
-from bot import deadlines, rasa_internals, rasa_speedups, training_fingerprints, training_progress, training_schema_checks, training_threads
+from bot import (
+    deadlines, rasa_internals, rasa_speedups, training_archive, training_fingerprints, training_progress,
+    training_schema_checks, training_threads,
+)
 from bot.servers import PROJECT_ROOT
 from bot.tracker_store import ScrubbingTrackerStore
 
@@ -57,6 +61,12 @@ def test_every_change_is_in_effect_on_the_pinned_rasa():
         assert rasa_dask_runner.dask is not rasas_dask
     finally:
         rasa_dask_runner.dask = rasas_dask
+    rasas_tarfile = local_model_storage.TarSafe
+    try:
+        assert training_archive.install()
+        assert issubclass(local_model_storage.TarSafe, rasas_tarfile) and local_model_storage.TarSafe is not rasas_tarfile
+    finally:
+        local_model_storage.TarSafe = rasas_tarfile
 
 
 @pytest.fixture
@@ -94,6 +104,11 @@ def test_a_change_of_rasa_code_leaves_ours_out_and_says_so(rasa_changed_under, m
     rasa_changed_under("rasa.engine.runner.dask:DaskGraphRunner.run")
     assert not training_threads.install()
     assert rasa_dask_runner.dask is rasas_dask
+
+    rasas_tarfile = local_model_storage.TarSafe
+    rasa_changed_under("rasa.engine.storage.local_model_storage:LocalModelStorage.create_model_package")
+    assert not training_archive.install()
+    assert local_model_storage.TarSafe is rasas_tarfile
 
 
 def test_the_tracker_store_falls_back_to_rasas_retrieval_and_still_finds_the_conversation(
