@@ -47,6 +47,9 @@ FINGERPRINTS = {
     "rasa.engine.runner.dask:DaskGraphRunner.run": "45f0f52f574f3aa9",
     # bot/training_archive.py: the archive written at gzip's fastest level
     "rasa.engine.storage.local_model_storage:LocalModelStorage.create_model_package": "160e32783576d3df",
+    # bot/training_nlu_data.py: the NLU files' data kept for the process; its caller copies it
+    "rasa.shared.importers.rasa:RasaFileImporter.get_nlu_data": "bf36b78f020b7e50",
+    "rasa.shared.importers.importer:CombinedDataImporter.get_nlu_data": "d6157268910b27e8",
     # bot/without_tensorflow.py: stands in for these whole modules, which import TensorFlow,
     "rasa.utils.tensorflow.callback:": "745cf6fe393d9fcb",
     "rasa.utils.tensorflow.data_generator:": "9d766a17c1ef507e",

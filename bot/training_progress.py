@@ -63,10 +63,13 @@ def install() -> bool:
 
 
 def main() -> None:
-    from bot import training_archive, training_fingerprints, training_schema_checks, training_threads
+    from bot import (
+        training_archive, training_fingerprints, training_nlu_data, training_schema_checks, training_threads,
+    )
 
     training_archive.install()
     training_fingerprints.install()
+    training_nlu_data.install()
     training_schema_checks.install()
     training_threads.install()
     if not install():

@@ -13,13 +13,14 @@ from rasa.engine.training import graph_trainer
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.importers.rasa import RasaFileImporter
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils import validation
 
 from bot import (
-    deadlines, rasa_internals, rasa_speedups, training_archive, training_fingerprints, training_progress,
-    training_schema_checks, training_threads,
+    deadlines, rasa_internals, rasa_speedups, training_archive, training_fingerprints, training_nlu_data,
+    training_progress, training_schema_checks, training_threads,
 )
 from bot.servers import PROJECT_ROOT
 from bot.tracker_store import ScrubbingTrackerStore
@@ -61,6 +62,12 @@ def test_every_change_is_in_effect_on_the_pinned_rasa():
         assert rasa_dask_runner.dask is not rasas_dask
     finally:
         rasa_dask_runner.dask = rasas_dask
+    rasas_nlu_reading = RasaFileImporter.get_nlu_data
+    try:
+        assert training_nlu_data.install()
+        assert RasaFileImporter.get_nlu_data is not rasas_nlu_reading
+    finally:
+        RasaFileImporter.get_nlu_data = rasas_nlu_reading
     rasas_tarfile = local_model_storage.TarSafe
     try:
         assert training_archive.install()
@@ -104,6 +111,11 @@ def test_a_change_of_rasa_code_leaves_ours_out_and_says_so(rasa_changed_under, m
     rasa_changed_under("rasa.engine.runner.dask:DaskGraphRunner.run")
     assert not training_threads.install()
     assert rasa_dask_runner.dask is rasas_dask
+
+    rasas_nlu_reading = RasaFileImporter.get_nlu_data
+    rasa_changed_under("rasa.shared.importers.importer:CombinedDataImporter.get_nlu_data")
+    assert not training_nlu_data.install()
+    assert RasaFileImporter.get_nlu_data is rasas_nlu_reading
 
     rasas_tarfile = local_model_storage.TarSafe
     rasa_changed_under("rasa.engine.storage.local_model_storage:LocalModelStorage.create_model_package")
