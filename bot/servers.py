@@ -101,7 +101,7 @@ def action_server(port: int, host: str = None, env: Dict[str, str] = None, log_p
     host = host or bind_host()
     return Server(
         name="action server",
-        command=[str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        command=[str(BIN / "python"), "-m", "bot.action_server_command", "--actions", "actions", "--port", str(port)],
         health_url=f"http://{_client_host(host)}:{port}/health",
         env={"SANIC_HOST": host, **(env or {})},
         log_path=log_path,

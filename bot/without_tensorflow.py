@@ -90,7 +90,13 @@ def keep_tensorflow_out(config_file: Path = PROJECT_ROOT / "config.yml") -> bool
         return False
     if not rasa_internals.unchanged(*(f"{module}:" for module in (*STAND_INS, *IMPORTERS)), purpose=PURPOSE):
         return False
-    sys.meta_path.insert(0, _NoTensorFlow())
+    refuse_tensorflow_imports()
     for module_name, class_names in STAND_INS.items():
         sys.modules[module_name] = _stand_in(module_name, class_names)
     return True
+
+
+def refuse_tensorflow_imports() -> None:
+    """From now on `import tensorflow` fails in this process, as if it were not installed."""
+    if not any(isinstance(finder, _NoTensorFlow) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _NoTensorFlow())

@@ -1,5 +1,6 @@
 """The Rasa server runs without TensorFlow (bot/without_tensorflow.py), 400 MB smaller, and
-still understands and answers; a configuration with a neural component keeps TensorFlow."""
+still understands and answers; a configuration with a neural component keeps TensorFlow. The
+action server runs without it too (bot/action_server_command.py), and still answers."""
 from pathlib import Path
 
 import pytest
@@ -9,19 +10,31 @@ from bot.without_tensorflow import NEURAL_COMPONENTS, neural_components
 from processes import command_lines
 
 
-def rasa_server_pid(base_url: str) -> int:
+def server_pid(base_url: str, module: bytes) -> int:
     port = base_url.rsplit(":", 1)[1].encode()
     for pid, arguments in command_lines():
-        if b"bot.rasa_command" in arguments and port in arguments:
+        if module in arguments and port in arguments:
             return pid
-    raise AssertionError(f"no Rasa server process on port {port.decode()}")
+    raise AssertionError(f"no {module.decode()} process on port {port.decode()}")
+
+
+def loads_tensorflow(pid: int) -> bool:
+    libraries = Path(f"/proc/{pid}/maps").read_text()
+    return "libtensorflow" in libraries or "_pywrap_tensorflow" in libraries
 
 
 def test_the_server_answers_without_tensorflow_loaded(rasa_server, chat):
     reply = chat().say("my father collapsed and is not breathing")
     assert "112" in reply
-    libraries = Path(f"/proc/{rasa_server_pid(rasa_server)}/maps").read_text()
-    assert "libtensorflow" not in libraries and "_pywrap_tensorflow" not in libraries
+    assert not loads_tensorflow(server_pid(rasa_server, b"bot.rasa_command"))
+
+
+def test_the_action_server_answers_without_tensorflow_loaded(rasa_server, action_server, chat):
+    # the answer comes from the actions, which read the city's name with spaCy (whose thinc
+    # would import TensorFlow)
+    reply = chat().say("I need a doctor in Mechelen")
+    assert "Mechelen" in reply or "mechelen" in reply.lower()
+    assert not loads_tensorflow(server_pid(action_server, b"bot.action_server_command"))
 
 
 def test_inclubots_configuration_needs_no_neural_component():
