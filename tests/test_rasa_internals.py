@@ -33,47 +33,33 @@ def test_rasa_code_under_each_of_our_changes_is_the_code_it_was_written_for():
     )
 
 
-def test_every_change_is_in_effect_on_the_pinned_rasa():
+def test_every_change_is_in_effect_on_the_pinned_rasa(monkeypatch):
     assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
     deadlines.bound_action_calls()
     assert action.DEFAULT_REQUEST_TIMEOUT == deadlines.ACTION_CALL_S
-    original = graph_trainer.LoggingHook
-    try:
-        assert training_progress.install()
-        assert issubclass(graph_trainer.LoggingHook, original)
-    finally:
-        graph_trainer.LoggingHook = original
-    rasas_fingerprints = Message.fingerprint, Features.fingerprint
-    try:
-        assert training_fingerprints.install()
-        assert Message.fingerprint is training_fingerprints._message_fingerprint
-        assert Features.fingerprint is training_fingerprints._features_fingerprint
-    finally:
-        Message.fingerprint, Features.fingerprint = rasas_fingerprints
-    rasas_schema_check = validation.validate_yaml_schema
-    try:
-        assert training_schema_checks.install()
-        assert validation.validate_yaml_schema is training_schema_checks.validate_yaml_schema
-    finally:
-        validation.validate_yaml_schema = rasas_schema_check
-    rasas_dask = rasa_dask_runner.dask
-    try:
-        assert training_threads.install()
-        assert rasa_dask_runner.dask is not rasas_dask
-    finally:
-        rasa_dask_runner.dask = rasas_dask
-    rasas_nlu_reading = RasaFileImporter.get_nlu_data
-    try:
-        assert training_nlu_data.install()
-        assert RasaFileImporter.get_nlu_data is not rasas_nlu_reading
-    finally:
-        RasaFileImporter.get_nlu_data = rasas_nlu_reading
-    rasas_tarfile = local_model_storage.TarSafe
-    try:
-        assert training_archive.install()
-        assert issubclass(local_model_storage.TarSafe, rasas_tarfile) and local_model_storage.TarSafe is not rasas_tarfile
-    finally:
-        local_model_storage.TarSafe = rasas_tarfile
+
+    def installed(change, owner, name):
+        """Rasa's owner.name, and what it is once change.install() said it applied (Rasa's
+        is put back after the test)."""
+        rasas = getattr(owner, name)
+        monkeypatch.setattr(owner, name, rasas)
+        assert change.install()
+        return rasas, getattr(owner, name)
+
+    rasas, ours = installed(training_progress, graph_trainer, "LoggingHook")
+    assert issubclass(ours, rasas) and ours is not rasas
+    monkeypatch.setattr(Features, "fingerprint", Features.fingerprint)
+    _, ours = installed(training_fingerprints, Message, "fingerprint")
+    assert ours is training_fingerprints._message_fingerprint
+    assert Features.fingerprint is training_fingerprints._features_fingerprint
+    _, ours = installed(training_schema_checks, validation, "validate_yaml_schema")
+    assert ours is training_schema_checks.validate_yaml_schema
+    rasas, ours = installed(training_threads, rasa_dask_runner, "dask")
+    assert ours is not rasas
+    rasas, ours = installed(training_nlu_data, RasaFileImporter, "get_nlu_data")
+    assert ours is not rasas
+    rasas, ours = installed(training_archive, local_model_storage, "TarSafe")
+    assert issubclass(ours, rasas) and ours is not rasas
 
 
 @pytest.fixture
