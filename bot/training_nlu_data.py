@@ -23,7 +23,7 @@ RASA_CODE = (
 
 
 def _files_as_they_are(paths) -> Tuple:
-    return tuple((path, os.stat(path).st_size, os.stat(path).st_mtime_ns) for path in paths)
+    return tuple((path, found.st_size, found.st_mtime_ns) for path, found in ((p, os.stat(p)) for p in paths))
 
 
 def install() -> bool:

@@ -7,11 +7,13 @@ imported, and the validator that every model's graph names imports the neural co
 themselves. IncluBot's model (config.yml) has none of them; `import tensorflow` alone was
 416 MB of the server's 775 MB after start-up.
 
-So, in the server only (bot/rasa_command.py), and only when config.yml names no neural
-component: `import tensorflow` fails, as if it were not installed (spaCy and thinc then run
-without it, as they do anywhere), and the modules in STAND_INS are replaced by classes of
-the same names that cannot be created. Training (`rasa train`) keeps TensorFlow. Applied only on the
-Rasa version and code it was written for (bot/rasa_internals.py).
+So, in the server (bot/rasa_command.py) and the test processes (tests/conftest.py), and only
+when config.yml names no neural component: `import tensorflow` fails, as if it were not
+installed (spaCy and thinc then run without it, as they do anywhere), and the modules in
+STAND_INS are replaced by classes of the same names that cannot be created. Training
+(`rasa train`) keeps TensorFlow. Applied only on the Rasa version and code it was written for
+(bot/rasa_internals.py). The action server, which runs no Rasa code that needs it, only
+refuses the import (refuse_tensorflow_imports, bot/action_server_command.py).
 """
 import importlib.abc
 import logging
