@@ -83,30 +83,20 @@ def test_a_change_of_rasa_code_leaves_ours_out_and_says_so(rasa_changed_under, m
     rasa_changed_under("rasa.engine.training.hooks:LoggingHook")
     assert not training_progress.install()
 
-    rasas_fingerprint = Message.fingerprint
-    rasa_changed_under("rasa.shared.nlu.training_data.message:Message.fingerprint")
-    assert not training_fingerprints.install()
-    assert Message.fingerprint is rasas_fingerprint
-
-    rasas_schema_check = validation.validate_yaml_schema
-    rasa_changed_under("rasa.shared.utils.validation:validate_yaml_schema")
-    assert not training_schema_checks.install()
-    assert validation.validate_yaml_schema is rasas_schema_check
-
-    rasas_dask = rasa_dask_runner.dask
-    rasa_changed_under("rasa.engine.runner.dask:DaskGraphRunner.run")
-    assert not training_threads.install()
-    assert rasa_dask_runner.dask is rasas_dask
-
-    rasas_nlu_reading = RasaFileImporter.get_nlu_data
-    rasa_changed_under("rasa.shared.importers.importer:CombinedDataImporter.get_nlu_data")
-    assert not training_nlu_data.install()
-    assert RasaFileImporter.get_nlu_data is rasas_nlu_reading
-
-    rasas_tarfile = local_model_storage.TarSafe
-    rasa_changed_under("rasa.engine.storage.local_model_storage:LocalModelStorage.create_model_package")
-    assert not training_archive.install()
-    assert local_model_storage.TarSafe is rasas_tarfile
+    # each training change, the Rasa code under it, and what it would replace
+    for change, rasa_code, owner, attribute in [
+        (training_fingerprints, "rasa.shared.nlu.training_data.message:Message.fingerprint", Message, "fingerprint"),
+        (training_schema_checks, "rasa.shared.utils.validation:validate_yaml_schema", validation, "validate_yaml_schema"),
+        (training_threads, "rasa.engine.runner.dask:DaskGraphRunner.run", rasa_dask_runner, "dask"),
+        (training_nlu_data, "rasa.shared.importers.importer:CombinedDataImporter.get_nlu_data",
+         RasaFileImporter, "get_nlu_data"),
+        (training_archive, "rasa.engine.storage.local_model_storage:LocalModelStorage.create_model_package",
+         local_model_storage, "TarSafe"),
+    ]:
+        rasas = getattr(owner, attribute)
+        rasa_changed_under(rasa_code)
+        assert not change.install(), change.__name__
+        assert getattr(owner, attribute) is rasas, change.__name__
 
 
 def test_the_tracker_store_falls_back_to_rasas_retrieval_and_still_finds_the_conversation(
