@@ -37,7 +37,6 @@ os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 # them uses (training runs in its own process): 2.7 s and about 450 MB less for each of
 # make test's processes, which import spaCy (its thinc imported TensorFlow) and Rasa.
 from bot.without_tensorflow import keep_tensorflow_out  # noqa: E402
-from group_seconds import GROUP_SECONDS  # noqa: E402
 
 keep_tensorflow_out()
 
@@ -128,27 +127,20 @@ def process_group_of(item) -> str:
     return item.path.name + (" (model)" if needs_model(item) else "")
 
 
-def expected_seconds(name: str, group: list) -> float:
-    return GROUP_SECONDS.get(name, 0.5 * len(group))
-
-
 def in_training_order(items) -> list:
     """The groups in the order the processes take them (make test passes
-    --no-loadscope-reorder), the longest first (tests/group_seconds.py) so that the processes
-    end together, except that the groups needing the model wait: the longest of them comes
-    first, and its process trains the model; the other processes meanwhile take groups that
-    do not need it (two each: xdist hands out two at a time) instead of waiting on the
-    training's lock; then all the rest, the longest first."""
+    --no-loadscope-reorder): one group that needs the model first, whose process trains it;
+    then every group that does not, so the other processes work during the minutes of
+    training instead of waiting on its lock; then the other groups that need the model.
+    Larger groups first within each part, so the processes end together."""
     groups: Dict[str, list] = {}
     for item in items:
         groups.setdefault(process_group_of(item), []).append(item)
-    longest_first = sorted(groups, key=lambda name: expected_seconds(name, groups[name]), reverse=True)
-    with_model = [name for name in longest_first if any(map(needs_model, groups[name]))]
-    without_model = [name for name in longest_first if name not in with_model]
-    held_back = 2 * int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "4")) - 1
-    first = with_model[:1] + without_model[:held_back]
-    ordered = first + [name for name in longest_first if name not in first]
-    return [item for name in ordered for item in groups[name]]
+    with_model, without_model = [], []
+    for group in sorted(groups.values(), key=len, reverse=True):
+        (with_model if any(map(needs_model, group)) else without_model).append(group)
+    ordered = with_model[:1] + without_model + with_model[1:]
+    return [item for group in ordered for item in group]
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the xdist_group markers
