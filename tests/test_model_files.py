@@ -65,3 +65,15 @@ def test_the_intent_classifier_reads_back_alike_from_its_file_and_an_older_archi
     rows = np.random.default_rng(0).random((3, classifier.coef_.shape[1]))
     assert list(classifier.classes_) == list(older_classifier.classes_) and "emergency" in classifier.classes_
     assert np.array_equal(classifier.predict_proba(rows), older_classifier.predict_proba(rows))
+
+
+def test_a_damaged_intent_weights_file_stops_the_model_loading_instead_of_leaving_it_untrained(archive):
+    storage, nodes = archive
+    node = nodes[NormalizedLogisticRegressionClassifier]
+    damaged = Resource("damaged-intent-classifier")
+    with storage.write_to(damaged) as directory:
+        (directory / intent_classifier.MODEL_FILE).write_bytes(b"not the weights")
+    with pytest.raises(ValueError):  # numpy's; it was taken for "no such resource" before
+        loaded(NormalizedLogisticRegressionClassifier, storage, node, damaged)
+    # and a classifier the model never trained is still created untrained, as Rasa's is
+    assert not hasattr(loaded(NormalizedLogisticRegressionClassifier, storage, node, Resource("absent")).clf, "coef_")

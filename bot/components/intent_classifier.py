@@ -7,6 +7,7 @@ The sparse n-grams and the dense sentence embedding (bot/components/sentence_enc
 scaled apart, each to unit length, the embedding then by `dense_weight`: scaled together,
 the many n-grams drown the embedding and it adds nothing.
 """
+import contextlib
 import warnings
 from typing import Any, Dict, List, Text
 
@@ -71,19 +72,21 @@ class NormalizedLogisticRegressionClassifier(TrainedFromProjectFiles, LogisticRe
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "NormalizedLogisticRegressionClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                if not (directory / MODEL_FILE).is_file():  # an archive trained before: Rasa's skops file
-                    component = super().load(config, model_storage, resource, execution_context, **kwargs)
-                else:
-                    component = cls(config, execution_context.node_name, model_storage, resource)
-                    with np.load(directory / MODEL_FILE, allow_pickle=False) as weights:
-                        component.clf.coef_ = weights["coef"]
-                        component.clf.intercept_ = weights["intercept"]
-                        component.clf.classes_ = weights["classes"]
-                    component.clf.n_features_in_ = component.clf.coef_.shape[1]
-        except ValueError:  # no such resource: as Rasa's, an untrained classifier
-            return cls.create(config, model_storage, resource, execution_context)
+        with contextlib.ExitStack() as reading:
+            try:
+                directory = reading.enter_context(model_storage.read_from(resource))
+            except ValueError:  # no such resource: as Rasa's, an untrained classifier
+                return cls.create(config, model_storage, resource, execution_context)
+            # A damaged weights file fails the model's loading here, not each message later.
+            if not (directory / MODEL_FILE).is_file():  # an archive trained before: Rasa's skops file
+                component = super().load(config, model_storage, resource, execution_context, **kwargs)
+            else:
+                component = cls(config, execution_context.node_name, model_storage, resource)
+                with np.load(directory / MODEL_FILE, allow_pickle=False) as weights:
+                    component.clf.coef_ = weights["coef"]
+                    component.clf.intercept_ = weights["intercept"]
+                    component.clf.classes_ = weights["classes"]
+                component.clf.n_features_in_ = component.clf.coef_.shape[1]
         # sklearn multiplies each message by coef_.T, and scipy copies a transposed row-major
         # matrix (12 languages' n-grams x 23 intents) on every call. Column-major weights
         # make coef_.T row-major: nothing is copied, the probabilities are the same.
